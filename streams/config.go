@@ -1,0 +1,154 @@
+package streams
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Config configures a Core. The zero value is valid: every field documents
+// its default.
+type Config struct {
+	// Region and AccountID appear in ARNs. Defaults "us-east-1" and
+	// "000000000000".
+	Region    string
+	AccountID string
+
+	// Replicas is the JetStream replica count of each shard and of the
+	// metadata bucket. Default 1. Above 1 needs an external NATS cluster of
+	// at least that many servers; an acknowledged write then survives the
+	// loss of a minority of nodes.
+	Replicas int
+
+	// MemoryStorage keeps shards in memory instead of files (tests only:
+	// nothing survives a restart).
+	MemoryStorage bool
+
+	// Limits, when Enabled, applies per-shard write and read limits as AWS
+	// does (1 MiB/s or 1,000 records/s in; 2 MiB/s and 5 GetRecords calls/s
+	// out), answered with ErrThroughputExceeded. Enforced per Sluice node.
+	Limits ThroughputLimits
+
+	// MaxShards is the account's shard limit (DescribeLimits ShardLimit).
+	// Default 1000.
+	MaxShards int
+	// OnDemandShards is the fixed shard count of an ON_DEMAND stream.
+	// Default 4. (Automatic scaling of on-demand streams is not done.)
+	OnDemandShards int
+	// MaxOnDemandStreams is the on-demand stream limit. Default 50.
+	MaxOnDemandStreams int
+
+	// IteratorTTL is how long a shard iterator stays valid. Default 5 minutes.
+	IteratorTTL time.Duration
+	// SubscriptionTTL is how long one SubscribeToShard call lasts. Default 5 minutes.
+	SubscriptionTTL time.Duration
+
+	// RetentionHour is how long one "hour" of retention lasts. Default
+	// time.Hour. Tests shorten it to see retention act; never set it in
+	// production.
+	RetentionHour time.Duration
+	// TransitionDelay holds each state transition (CREATING, UPDATING,
+	// DELETING) for at least this long. Default 0. A test hook for observing
+	// the transitional states.
+	TransitionDelay time.Duration
+
+	// Now returns the current time. Default time.Now. A test hook.
+	Now func() time.Time
+	// Logger receives operational logs. Default slog.Default().
+	Logger *slog.Logger
+}
+
+// ThroughputLimits are the per-shard rate limits.
+type ThroughputLimits struct {
+	Enabled bool
+	// Zero fields take the AWS values.
+	WriteBytesPerSec   int // default 1 MiB
+	WriteRecordsPerSec int // default 1000
+	ReadBytesPerSec    int // default 2 MiB
+	ReadCallsPerSec    int // default 5
+}
+
+func (c Config) withDefaults() Config {
+	if c.Region == "" {
+		c.Region = "us-east-1"
+	}
+	if c.AccountID == "" {
+		c.AccountID = "000000000000"
+	}
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.MaxShards == 0 {
+		c.MaxShards = 1000
+	}
+	if c.OnDemandShards == 0 {
+		c.OnDemandShards = 4
+	}
+	if c.MaxOnDemandStreams == 0 {
+		c.MaxOnDemandStreams = 50
+	}
+	if c.IteratorTTL == 0 {
+		c.IteratorTTL = 5 * time.Minute
+	}
+	if c.SubscriptionTTL == 0 {
+		c.SubscriptionTTL = 5 * time.Minute
+	}
+	if c.RetentionHour == 0 {
+		c.RetentionHour = time.Hour
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	l := &c.Limits
+	if l.WriteBytesPerSec == 0 {
+		l.WriteBytesPerSec = 1 << 20
+	}
+	if l.WriteRecordsPerSec == 0 {
+		l.WriteRecordsPerSec = 1000
+	}
+	if l.ReadBytesPerSec == 0 {
+		l.ReadBytesPerSec = 2 << 20
+	}
+	if l.ReadCallsPerSec == 0 {
+		l.ReadCallsPerSec = 5
+	}
+	return c
+}
+
+// Validate reports every invalid field at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("streams: %s: %s", field, fmt.Sprintf(format, args...)))
+	}
+	if len(c.AccountID) != 0 && len(c.AccountID) != 12 {
+		bad("AccountID", "must be 12 digits, got %q", c.AccountID)
+	}
+	for _, r := range c.AccountID {
+		if r < '0' || r > '9' {
+			bad("AccountID", "must be 12 digits, got %q", c.AccountID)
+			break
+		}
+	}
+	if c.Replicas < 0 || c.Replicas > 5 {
+		bad("Replicas", "must be 1 to 5, got %d", c.Replicas)
+	}
+	if c.MaxShards < 0 {
+		bad("MaxShards", "must not be negative")
+	}
+	if c.OnDemandShards < 0 || c.OnDemandShards > 64 {
+		bad("OnDemandShards", "must be 1 to 64, got %d", c.OnDemandShards)
+	}
+	if c.IteratorTTL < 0 || c.SubscriptionTTL < 0 || c.RetentionHour < 0 || c.TransitionDelay < 0 {
+		bad("durations", "must not be negative")
+	}
+	l := c.Limits
+	if l.WriteBytesPerSec < 0 || l.WriteRecordsPerSec < 0 || l.ReadBytesPerSec < 0 || l.ReadCallsPerSec < 0 {
+		bad("Limits", "rates must not be negative")
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,173 @@
+package streams
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxConsumers is the number of enhanced fan-out consumers a stream may have.
+const maxConsumers = 20
+
+// RegisterConsumer registers an enhanced fan-out consumer. It is CREATING
+// when returned and ACTIVE shortly after.
+func (c *Core) RegisterConsumer(ctx context.Context, streamName, consumerName string) (Consumer, error) {
+	if !validName(consumerName) {
+		return Consumer{}, errf(ErrValidation, "Consumer name %q is not 1 to 128 characters of [a-zA-Z0-9_.-].", consumerName)
+	}
+	var out Consumer
+	err := c.update(ctx, streamName, func(m *streamMeta) error {
+		if m.Status != StatusActive && m.Status != StatusUpdating {
+			return c.notActive(m)
+		}
+		for _, cm := range m.Consumers {
+			if cm.Name == consumerName {
+				return errf(ErrInUse, "Consumer %s under stream %s already exists for account %s.", consumerName, streamName, c.cfg.AccountID)
+			}
+		}
+		if len(m.Consumers) >= maxConsumers {
+			return errf(ErrLimitExceeded, "Stream %s under account %s has reached the limit of %d registered consumers.", streamName, c.cfg.AccountID, maxConsumers)
+		}
+		cm := consumerMeta{Name: consumerName, CreatedAt: c.cfg.Now().UTC().Truncate(time.Second), Status: "CREATING"}
+		m.Consumers = append(m.Consumers, cm)
+		out = c.toConsumer(m, cm)
+		return nil
+	})
+	if err != nil {
+		return Consumer{}, err
+	}
+	c.wg.Add(1)
+	go func() {
+		defer c.wg.Done()
+		c.activateConsumer(streamName, consumerName)
+	}()
+	return out, nil
+}
+
+func (c *Core) activateConsumer(streamName, consumerName string) {
+	select {
+	case <-c.ctx.Done():
+		return
+	case <-time.After(c.cfg.TransitionDelay):
+	}
+	err := c.update(c.ctx, streamName, func(m *streamMeta) error {
+		for i := range m.Consumers {
+			if m.Consumers[i].Name == consumerName {
+				m.Consumers[i].Status = "ACTIVE"
+			}
+		}
+		return nil
+	})
+	if err != nil && c.ctx.Err() == nil {
+		c.log.Warn("activating consumer", "stream", streamName, "consumer", consumerName, "err", err)
+	}
+}
+
+// DescribeConsumer finds a consumer by ARN, or by stream and consumer name.
+func (c *Core) DescribeConsumer(ctx context.Context, streamName, consumerName, consumerARN string) (Consumer, error) {
+	m, cm, err := c.findConsumer(ctx, streamName, consumerName, consumerARN)
+	if err != nil {
+		return Consumer{}, err
+	}
+	return c.toConsumer(m, cm), nil
+}
+
+// DeregisterConsumer removes a consumer found as DescribeConsumer finds it.
+// Its subscriptions end.
+func (c *Core) DeregisterConsumer(ctx context.Context, streamName, consumerName, consumerARN string) error {
+	m, cm, err := c.findConsumer(ctx, streamName, consumerName, consumerARN)
+	if err != nil {
+		return err
+	}
+	err = c.update(ctx, m.Name, func(m *streamMeta) error {
+		for i := range m.Consumers {
+			if m.Consumers[i].Name == cm.Name {
+				m.Consumers = append(m.Consumers[:i], m.Consumers[i+1:]...)
+				return nil
+			}
+		}
+		return c.consumerNotFound(m.Name, cm.Name)
+	})
+	if err == nil {
+		c.subs.cancelConsumer(c.consumerARN(m, cm))
+	}
+	return err
+}
+
+// findConsumer resolves a consumer ARN, or a stream name and consumer name.
+func (c *Core) findConsumer(ctx context.Context, streamName, consumerName, consumerARN string) (*streamMeta, consumerMeta, error) {
+	var created int64 = -1
+	if consumerARN != "" {
+		sarn, rest, ok := strings.Cut(consumerARN, "/consumer/")
+		name, ts, ok2 := strings.Cut(rest, ":")
+		sname, ok3 := c.StreamNameFromARN(sarn)
+		n, err := strconv.ParseInt(ts, 10, 64)
+		if !ok || !ok2 || !ok3 || err != nil {
+			return nil, consumerMeta{}, errf(ErrInvalidArgument, "Invalid consumer ARN %s.", consumerARN)
+		}
+		streamName, consumerName, created = sname, name, n
+	}
+	cc, err := c.current(ctx, streamName)
+	if err != nil {
+		return nil, consumerMeta{}, err
+	}
+	for _, cm := range cc.meta.Consumers {
+		if cm.Name == consumerName && (created < 0 || cm.CreatedAt.Unix() == created) {
+			return cc.meta, cm, nil
+		}
+	}
+	return nil, consumerMeta{}, c.consumerNotFound(streamName, consumerName)
+}
+
+func (c *Core) consumerNotFound(streamName, consumerName string) error {
+	return errf(ErrNotFound, "Consumer %s under stream %s not found for account %s.", consumerName, streamName, c.cfg.AccountID)
+}
+
+func (c *Core) toConsumer(m *streamMeta, cm consumerMeta) Consumer {
+	return Consumer{
+		Name:      cm.Name,
+		ARN:       c.consumerARN(m, cm),
+		Status:    cm.Status,
+		CreatedAt: cm.CreatedAt,
+		StreamARN: c.streamARN(m),
+	}
+}
+
+// claims tracks the (consumer, shard) pairs with a running subscription on
+// this node: Kinesis allows one at a time.
+type claims struct {
+	mu sync.Mutex
+	m  map[string]context.CancelFunc // consumerARN + " " + shard -> cancel
+}
+
+func newClaims() *claims { return &claims{m: map[string]context.CancelFunc{}} }
+
+func (cl *claims) take(consumerARN string, shard int, cancel context.CancelFunc) bool {
+	key := fmt.Sprintf("%s %d", consumerARN, shard)
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	if _, busy := cl.m[key]; busy {
+		return false
+	}
+	cl.m[key] = cancel
+	return true
+}
+
+func (cl *claims) release(consumerARN string, shard int) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	delete(cl.m, fmt.Sprintf("%s %d", consumerARN, shard))
+}
+
+func (cl *claims) cancelConsumer(consumerARN string) {
+	cl.mu.Lock()
+	defer cl.mu.Unlock()
+	for k, cancel := range cl.m {
+		if strings.HasPrefix(k, consumerARN+" ") {
+			cancel()
+		}
+	}
+}

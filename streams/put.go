@@ -1,0 +1,143 @@
+package streams
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// PutRecords writes entries, routing each by hash key to the open shard that
+// owns it. Results match entries one to one. The error is for failures of
+// the whole call: the stream is unknown or not writable (ErrNotFound), an
+// entry is invalid (ErrValidation, ErrInvalidArgument). A per-record failure
+// (ErrThroughputExceeded, ErrUnavailable) is in that record's result.
+//
+// A record is acknowledged once JetStream has stored it (see Config.Replicas
+// and the embedded server's sync setting for what that survives). Records of
+// one call that land on the same shard are stored in the order given.
+func (c *Core) PutRecords(ctx context.Context, name string, entries []PutEntry) ([]PutResult, error) {
+	cc, err := c.writable(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	maxSize := cc.meta.MaxRecordSizeKiB * 1024
+	keys := make([]HashKey, len(entries))
+	for i, e := range entries {
+		if len(e.PartitionKey) == 0 || len(e.PartitionKey) > 256 {
+			return nil, errf(ErrValidation, "Partition key must be 1 to 256 characters.")
+		}
+		if len(e.Data)+len(e.PartitionKey) > maxSize {
+			return nil, errf(ErrInvalidArgument, "Record size %d bytes (data and partition key) exceeds the maximum of %d bytes of stream %s.", len(e.Data)+len(e.PartitionKey), maxSize, name)
+		}
+		if e.ExplicitHashKey != "" {
+			hk, ok := ParseHashKey(e.ExplicitHashKey)
+			if !ok {
+				return nil, errf(ErrInvalidArgument, "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. Specified value was %s", e.ExplicitHashKey)
+			}
+			keys[i] = hk
+		} else {
+			keys[i] = HashPartitionKey(e.PartitionKey)
+		}
+	}
+
+	results := make([]PutResult, len(entries))
+	todo := make([]int, len(entries))
+	for i := range todo {
+		todo[i] = i
+	}
+	// A shard closed by a concurrent split or merge answers "no responders";
+	// those records are routed again with fresh metadata.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		retry := c.publish(ctx, cc, entries, keys, todo, results)
+		if len(retry) == 0 {
+			return results, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			for _, i := range retry {
+				results[i] = PutResult{Err: errf(ErrUnavailable, "shard routing did not settle while stream %s was resharding", name)}
+			}
+			return results, nil
+		}
+		time.Sleep(20 * time.Millisecond)
+		fresh, err := c.refresh(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if fresh == nil {
+			return nil, notFound(c, name)
+		}
+		cc, todo = fresh, retry
+	}
+}
+
+// writable returns a stream that accepts records (ACTIVE or UPDATING).
+func (c *Core) writable(ctx context.Context, name string) (*cached, error) {
+	cc, err := c.current(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if s := cc.meta.Status; s != StatusActive && s != StatusUpdating {
+		return nil, notFound(c, name)
+	}
+	return cc, nil
+}
+
+// route finds the open shard owning hash key k.
+func (cc *cached) route(k HashKey) (shardMeta, bool) {
+	i := sort.Search(len(cc.open), func(i int) bool { return cc.open[i].End.Cmp(k) >= 0 })
+	if i == len(cc.open) || cc.open[i].Start.Cmp(k) > 0 {
+		return shardMeta{}, false
+	}
+	return cc.open[i], true
+}
+
+// publish sends the entries listed in todo and fills their results; it
+// returns the indexes that must be routed again.
+func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys []HashKey, todo []int, results []PutResult) (retry []int) {
+	type pending struct {
+		i     int
+		shard int
+		fut   jetstream.PubAckFuture
+	}
+	now := c.cfg.Now()
+	sent := make([]pending, 0, len(todo))
+	for _, i := range todo {
+		sh, ok := cc.route(keys[i])
+		if !ok {
+			retry = append(retry, i) // no open shard yet: mid-reshard
+			continue
+		}
+		e := entries[i]
+		if !c.limits.allowWrite(cc.meta.ID, sh.Index, len(e.Data)+len(e.PartitionKey), now) {
+			results[i] = PutResult{ShardID: shardID(sh.Index), Err: errf(ErrThroughputExceeded, "Rate exceeded for shard %s in stream %s under account %s.", shardID(sh.Index), cc.meta.Name, c.cfg.AccountID)}
+			continue
+		}
+		msg := &nats.Msg{Subject: jsSubject(cc.meta.ID, sh.Index), Data: encodeRecord(e.PartitionKey, e.Data)}
+		fut, err := c.js.PublishMsgAsync(msg)
+		if err != nil {
+			results[i] = PutResult{ShardID: shardID(sh.Index), Err: errf(ErrUnavailable, "publishing: %v", err)}
+			continue
+		}
+		sent = append(sent, pending{i, sh.Index, fut})
+	}
+	for _, p := range sent {
+		select {
+		case ack := <-p.fut.Ok():
+			results[p.i] = PutResult{ShardID: shardID(p.shard), SequenceNumber: formatSeq(p.shard, ack.Sequence)}
+		case err := <-p.fut.Err():
+			if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) {
+				retry = append(retry, p.i)
+				continue
+			}
+			results[p.i] = PutResult{ShardID: shardID(p.shard), Err: errf(ErrUnavailable, "storing record: %v", err)}
+		case <-ctx.Done():
+			results[p.i] = PutResult{ShardID: shardID(p.shard), Err: errf(ErrUnavailable, "storing record: %v", ctx.Err())}
+		}
+	}
+	return retry
+}
