@@ -33,7 +33,7 @@ func (c *Core) shardConfig(m *streamMeta, s shardMeta) jetstream.StreamConfig {
 		Storage:     storage,
 		Replicas:    c.cfg.Replicas,
 		MaxMsgSize:  int32(m.MaxRecordSizeKiB*1024 + envelopeOverhead + 256),
-		Duplicates:  time.Second, // no message IDs are used; keep the window small
+		Duplicates:  min(time.Second, c.retention(m.RetentionHours)), // no message IDs are used: keep it small
 		AllowDirect: true,
 	}
 }

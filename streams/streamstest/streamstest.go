@@ -5,11 +5,14 @@ package streamstest
 
 import (
 	"context"
+	"log/slog"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/embedded"
 )
@@ -22,6 +25,9 @@ const EnvNATSURL = "SLUICE_TEST_NATS_URL"
 func Open(t testing.TB, cfg streams.Config) *streams.Core {
 	t.Helper()
 	nc := Connect(t)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c, err := streams.Open(ctx, nc, cfg)
@@ -42,6 +48,7 @@ func Connect(t testing.TB) *nats.Conn {
 			t.Fatalf("connect %s: %v", url, err)
 		}
 		t.Cleanup(nc.Close)
+		wipe(t, nc)
 		return nc
 	}
 	srv, err := embedded.Start(embedded.Config{Dir: t.TempDir()})
@@ -55,4 +62,32 @@ func Connect(t testing.TB) *nats.Conn {
 	}
 	t.Cleanup(nc.Close)
 	return nc
+}
+
+// wipe removes every Sluice stream and the metadata bucket from an external
+// server, so that each test starts from nothing (tests using it must not
+// run in parallel).
+func wipe(t testing.TB, nc *nats.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := js.StreamNames(ctx)
+	var drop []string
+	for n := range names.Name() {
+		if strings.HasPrefix(n, "KDS_") || n == "KV_sluice_meta" {
+			drop = append(drop, n)
+		}
+	}
+	if err := names.Err(); err != nil {
+		t.Fatalf("listing streams on %s: %v", nc.ConnectedUrlRedacted(), err)
+	}
+	for _, n := range drop {
+		if err := js.DeleteStream(ctx, n); err != nil {
+			t.Fatalf("wiping %s: %v", n, err)
+		}
+	}
 }

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// config is every setting of the server. Only this package knows about
+// flags, environment and files; components get plain Config structs.
+type config struct {
+	ConfigFile string
+
+	DataDir   string
+	HTTPAddr  string
+	PublicURL string
+
+	NATSURL    string
+	Replicas   int
+	Durability string
+
+	Region           string
+	AccountID        string
+	ThroughputLimits bool
+	MaxShards        int
+	OnDemandShards   int
+
+	LogFormat string
+	LogLevel  string
+
+	ShutdownTimeout time.Duration
+}
+
+var errHelp = errors.New("help requested")
+
+// durability settings: what an acknowledged write survives.
+const (
+	durabilityProcess = "process" // in the OS page cache: survives a process crash or kill
+	durabilityFsync   = "fsync"   // fsynced before the ack: survives power loss
+)
+
+func newFlagSet(c *config) *flag.FlagSet {
+	fs := flag.NewFlagSet("sluice serve", flag.ContinueOnError)
+	fs.StringVar(&c.ConfigFile, "config", "", "YAML file of settings; keys are flag names (env SLUICE_CONFIG)")
+	fs.StringVar(&c.DataDir, "data-dir", "./data", "directory for the embedded JetStream store and the local archive")
+	fs.StringVar(&c.HTTPAddr, "http-addr", ":8080", "listen address of the HTTP API, UI, metrics and health endpoints")
+	fs.StringVar(&c.PublicURL, "public-url", "", "base URL clients reach this server at, returned by the APIs (default: from --http-addr, e.g. http://127.0.0.1:8080)")
+	fs.StringVar(&c.NATSURL, "nats-url", "", "external NATS server or cluster URL(s), comma separated; empty runs JetStream embedded in the data dir")
+	fs.IntVar(&c.Replicas, "replicas", 1, "JetStream replicas of every shard and of the metadata (needs an external cluster of at least that many servers above 1)")
+	fs.StringVar(&c.Durability, "durability", durabilityProcess, "embedded JetStream: 'process' (an acknowledged write survives a process crash or kill; the disk is synced every 2 minutes) or 'fsync' (every write is fsynced before it is acknowledged: survives power loss, much slower)")
+	fs.StringVar(&c.Region, "region", "us-east-1", "AWS region that ARNs and endpoints name")
+	fs.StringVar(&c.AccountID, "account-id", "000000000000", "12-digit account id that ARNs name")
+	fs.BoolVar(&c.ThroughputLimits, "throughput-limits", true, "enforce the Kinesis per-shard limits (1 MiB/s or 1,000 records/s in; 2 MiB/s and 5 reads/s out), per node")
+	fs.IntVar(&c.MaxShards, "max-shards", 1000, "account shard limit (DescribeLimits ShardLimit)")
+	fs.IntVar(&c.OnDemandShards, "on-demand-shards", 4, "shard count of ON_DEMAND streams (fixed; automatic scaling is not done)")
+	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests to finish")
+	return fs
+}
+
+// loadConfig applies, lowest precedence first: defaults, the YAML file,
+// the environment (SLUICE_<FLAG>), the command line. It validates the result
+// and reports every problem at once.
+func loadConfig(args []string, getenv func(string) string) (config, error) {
+	var c config
+	fs := newFlagSet(&c)
+	fs.SetOutput(os.Stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, errHelp
+		}
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	onCommandLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+
+	var errs []error
+	file := c.ConfigFile
+	if file == "" && !onCommandLine["config"] {
+		file = getenv(envName("config"))
+	}
+	fileValues := map[string]string{}
+	if file != "" {
+		var err error
+		if fileValues, err = readYAML(file); err != nil {
+			return c, err
+		}
+	}
+	for name := range fileValues {
+		if fs.Lookup(name) == nil || name == "config" {
+			errs = append(errs, fmt.Errorf("%s: unknown setting %q", file, name))
+		}
+	}
+	fs.VisitAll(func(f *flag.Flag) {
+		if onCommandLine[f.Name] || f.Name == "config" {
+			return
+		}
+		if v, ok := lookupEnv(getenv, envName(f.Name)); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %v", envName(f.Name), err))
+			}
+		} else if v, ok := fileValues[f.Name]; ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %s: %v", file, f.Name, err))
+			}
+		}
+	})
+	errs = append(errs, c.validate()...)
+	if len(errs) > 0 {
+		return c, fmt.Errorf("invalid configuration:\n  %w", joinIndented(errs))
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = defaultPublicURL(c.HTTPAddr)
+	}
+	return c, nil
+}
+
+func (c *config) validate() []error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("--%s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	if c.DataDir == "" {
+		bad("data-dir", "must not be empty")
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		bad("http-addr", "%v", err)
+	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("public-url", "must be an absolute http(s) URL, got %q", c.PublicURL)
+		}
+	}
+	if c.NATSURL != "" {
+		for _, s := range strings.Split(c.NATSURL, ",") {
+			if u, err := url.Parse(strings.TrimSpace(s)); err != nil || u.Host == "" {
+				bad("nats-url", "%q is not a URL like nats://host:4222", s)
+			}
+		}
+	}
+	if c.Replicas < 1 || c.Replicas > 5 {
+		bad("replicas", "must be 1 to 5, got %d", c.Replicas)
+	}
+	if c.Replicas > 1 && c.NATSURL == "" {
+		bad("replicas", "above 1 needs --nats-url (an external cluster)")
+	}
+	if c.Durability != durabilityProcess && c.Durability != durabilityFsync {
+		bad("durability", "must be %q or %q, got %q", durabilityProcess, durabilityFsync, c.Durability)
+	}
+	if c.Durability == durabilityFsync && c.NATSURL != "" {
+		bad("durability", "applies to the embedded server; set sync_always on the external NATS servers instead")
+	}
+	if c.Region == "" {
+		bad("region", "must not be empty")
+	}
+	if len(c.AccountID) != 12 || strings.Trim(c.AccountID, "0123456789") != "" {
+		bad("account-id", "must be 12 digits, got %q", c.AccountID)
+	}
+	if c.MaxShards < 1 {
+		bad("max-shards", "must be at least 1")
+	}
+	if c.OnDemandShards < 1 || c.OnDemandShards > 64 {
+		bad("on-demand-shards", "must be 1 to 64")
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("log-format", "must be text or json, got %q", c.LogFormat)
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		bad("log-level", "%v", err)
+	}
+	if c.ShutdownTimeout <= 0 {
+		bad("shutdown-timeout", "must be positive")
+	}
+	return errs
+}
+
+// envName maps a flag name to its environment variable: data-dir -> SLUICE_DATA_DIR.
+func envName(flagName string) string {
+	return "SLUICE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+func lookupEnv(getenv func(string) string, name string) (string, bool) {
+	v := getenv(name)
+	return v, v != ""
+}
+
+// readYAML reads a flat mapping of flag names to scalar values (or lists,
+// for repeatable flags, joined with commas).
+func readYAML(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config file: %w", err)
+	}
+	var raw map[string]any
+	if err := yaml.Unmarshal(b, &raw); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	out := make(map[string]string, len(raw))
+	for k, v := range raw {
+		switch v := v.(type) {
+		case []any:
+			parts := make([]string, len(v))
+			for i, x := range v {
+				parts[i] = fmt.Sprint(x)
+			}
+			out[k] = strings.Join(parts, ",")
+		case map[string]any:
+			return nil, fmt.Errorf("config file %s: %s: nested settings are not supported", path, k)
+		case nil:
+			out[k] = ""
+		default:
+			out[k] = fmt.Sprint(v)
+		}
+	}
+	return out, nil
+}
+
+func defaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://127.0.0.1:8080"
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// joinIndented joins errors one per line.
+func joinIndented(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return errors.New(strings.Join(msgs, "\n  "))
+}

@@ -1,0 +1,111 @@
+package streams
+
+import (
+	"testing"
+)
+
+func TestUniformRangesMatchKinesis(t *testing.T) {
+	// Ranges as Kinesis reports them for CreateStream with 1, 2 and 3 shards.
+	cases := map[int][][2]string{
+		1: {{"0", "340282366920938463463374607431768211455"}},
+		2: {{"0", "170141183460469231731687303715884105727"}, {"170141183460469231731687303715884105728", "340282366920938463463374607431768211455"}},
+		3: {{"0", "113427455640312821154458202477256070484"}, {"113427455640312821154458202477256070485", "226854911280625642308916404954512140969"}, {"226854911280625642308916404954512140970", "340282366920938463463374607431768211455"}},
+	}
+	for n, want := range cases {
+		got := uniformRanges(n)
+		for i := range want {
+			if got[i][0].String() != want[i][0] || got[i][1].String() != want[i][1] {
+				t.Errorf("n=%d shard %d: got [%s, %s], want %v", n, i, got[i][0], got[i][1], want[i])
+			}
+		}
+	}
+}
+
+func TestHashPartitionKey(t *testing.T) {
+	// MD5("a") = 0cc175b9c0f1b6a831c399e269772661
+	if got, want := HashPartitionKey("a").String(), "16955237001963240173058271559858726497"; got != want {
+		t.Fatalf("HashPartitionKey(a) = %s, want %s", got, want)
+	}
+}
+
+func TestParseHashKey(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{"0", true},
+		{"340282366920938463463374607431768211455", true},
+		{"340282366920938463463374607431768211456", false}, // 2^128
+		{"-1", false},
+		{"+1", false},
+		{"1e5", false},
+		{"", false},
+		{"12a", false},
+	} {
+		k, ok := ParseHashKey(tc.in)
+		if ok != tc.ok {
+			t.Errorf("ParseHashKey(%q) ok=%v, want %v", tc.in, ok, tc.ok)
+		}
+		if ok && k.String() != tc.in {
+			t.Errorf("round trip %q -> %s", tc.in, k)
+		}
+	}
+	if MaxHashKey.Inc() != (HashKey{}) || (HashKey{}).Dec() != MaxHashKey {
+		t.Error("Inc/Dec do not wrap")
+	}
+	if (HashKey{Lo: ^uint64(0)}).Inc() != (HashKey{Hi: 1}) {
+		t.Error("Inc does not carry")
+	}
+}
+
+func TestSequenceNumbers(t *testing.T) {
+	s := formatSeq(12, 345)
+	sh, seq, ok := parseSeq(s)
+	if !ok || sh != 12 || seq != 345 {
+		t.Fatalf("parseSeq(%s) = %d %d %v", s, sh, seq, ok)
+	}
+	if !(formatSeq(0, 9) < formatSeq(0, 10)) || !(formatSeq(0, 1<<40) < formatSeq(1, 0)) {
+		t.Fatal("sequence numbers do not sort as strings")
+	}
+	for _, bad := range []string{"", "1", "48000000000000000000000000000001", formatSeq(1, 1) + "0", "49x00000000000000000000000000000"} {
+		if _, _, ok := parseSeq(bad); ok {
+			t.Errorf("parseSeq(%q) accepted", bad)
+		}
+	}
+}
+
+func TestPlanUniformGivesUniformShards(t *testing.T) {
+	for _, tc := range [][2]int{{1, 2}, {2, 4}, {3, 4}, {3, 5}, {4, 3}, {5, 3}, {6, 3}, {4, 7}, {7, 4}} {
+		from, to := tc[0], tc[1]
+		m := &streamMeta{NextShard: from}
+		for i, r := range uniformRanges(from) {
+			m.Shards = append(m.Shards, shardMeta{Index: i, Parent: -1, AdjacentParent: -1, Start: r[0], End: r[1]})
+		}
+		for _, st := range planUniform(m, to) {
+			applyStepMeta(m, st)
+		}
+		want := uniformRanges(to)
+		cc := newCached(m, 1)
+		if len(cc.open) != to {
+			t.Fatalf("%d->%d: %d open shards", from, to, len(cc.open))
+		}
+		for i, s := range cc.open {
+			if s.Start != want[i][0] || s.End != want[i][1] {
+				t.Errorf("%d->%d: shard %d is [%s,%s], want [%s,%s]", from, to, i, s.Start, s.End, want[i][0], want[i][1])
+			}
+		}
+	}
+}
+
+func TestRecordEnvelope(t *testing.T) {
+	b := encodeRecord("pk", []byte("data"))
+	pk, data, err := decodeRecord(b)
+	if err != nil || pk != "pk" || string(data) != "data" {
+		t.Fatalf("got %q %q %v", pk, data, err)
+	}
+	for _, bad := range [][]byte{nil, {1}, {2, 0}, {1, 5, 'a'}} {
+		if _, _, err := decodeRecord(bad); err == nil {
+			t.Errorf("decodeRecord(%v) accepted", bad)
+		}
+	}
+}

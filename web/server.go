@@ -1,0 +1,119 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/web/kds"
+)
+
+// Config configures the HTTP server.
+type Config struct {
+	// Addr is the listen address, e.g. ":8080".
+	Addr string
+	// PublicURL is the base URL that clients reach this server at; APIs
+	// that return endpoints return it.
+	PublicURL string
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+	// ShutdownTimeout bounds a graceful shutdown. Default 10s.
+	ShutdownTimeout time.Duration
+}
+
+// Server is the HTTP server. New -> Serve -> (ctx cancelled) -> returns.
+type Server struct {
+	cfg     Config
+	core    *streams.Core
+	reg     *prometheus.Registry
+	handler http.Handler
+}
+
+// New builds the server and its routes.
+func New(cfg Config, core *streams.Core) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.ShutdownTimeout == 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := &Server{cfg: cfg, core: core, reg: reg}
+
+	mux := http.NewServeMux()
+	mux.Handle("POST /{$}", kds.New(core, kds.Config{Logger: cfg.Logger, Registry: reg}))
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	s.handler = newHTTPMetrics(reg).wrap(mux)
+	return s
+}
+
+// Handler returns the root handler (for tests that serve it themselves).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Serve listens on cfg.Addr and serves until ctx is cancelled, then shuts
+// down gracefully. ready, if not nil, receives the bound address.
+func (s *Server) Serve(ctx context.Context, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("web: listen %s: %w", s.cfg.Addr, err)
+	}
+	var protos http.Protocols
+	protos.SetHTTP1(true)
+	protos.SetUnencryptedHTTP2(true)
+	srv := &http.Server{
+		Handler:           s.handler,
+		Protocols:         &protos,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("web: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = srv.Close()
+	}
+	if e := <-errc; err == nil && !errors.Is(e, http.ErrServerClosed) {
+		err = e
+	}
+	return err
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.core.Ready(ctx); err != nil {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "not ready:", err)
+		return
+	}
+	fmt.Fprintln(w, "ready")
+}
