@@ -10,6 +10,17 @@ import (
 // Config configures a Core. The zero value is valid: every field documents
 // its default.
 type Config struct {
+	// Namespace separates independent sets of streams on one JetStream
+	// (data streams and video fragment indexes): it names the metadata
+	// bucket, the shard streams and their subjects. Lower-case letters and
+	// digits. Default "kds".
+	Namespace string
+	// MaxNameLength bounds stream names. Default 128.
+	MaxNameLength int
+	// Retention bounds in hours, and the retention of a new stream.
+	// Defaults 24, 8760 and 24 (Kinesis Data Streams).
+	MinRetentionHours, MaxRetentionHours, DefaultRetentionHours int
+
 	// Region and AccountID appear in ARNs. Defaults "us-east-1" and
 	// "000000000000".
 	Region    string
@@ -69,7 +80,24 @@ type ThroughputLimits struct {
 	ReadCallsPerSec    int // default 5
 }
 
+const defaultNamespace = "kds"
+
 func (c Config) withDefaults() Config {
+	if c.Namespace == "" {
+		c.Namespace = defaultNamespace
+	}
+	if c.MaxNameLength == 0 {
+		c.MaxNameLength = 128
+	}
+	if c.MinRetentionHours == 0 {
+		c.MinRetentionHours = 24
+	}
+	if c.MaxRetentionHours == 0 {
+		c.MaxRetentionHours = 8760
+	}
+	if c.DefaultRetentionHours == 0 {
+		c.DefaultRetentionHours = max(24, c.MinRetentionHours)
+	}
 	if c.Region == "" {
 		c.Region = "us-east-1"
 	}
@@ -133,6 +161,19 @@ func (c Config) Validate() error {
 			bad("AccountID", "must be 12 digits, got %q", c.AccountID)
 			break
 		}
+	}
+	for _, r := range c.Namespace {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
+			bad("Namespace", "must be lower-case letters and digits, got %q", c.Namespace)
+			break
+		}
+	}
+	if c.MaxNameLength < 0 || c.MaxNameLength > 1024 {
+		bad("MaxNameLength", "must be 1 to 1024, got %d", c.MaxNameLength)
+	}
+	if c.MinRetentionHours < 0 || c.MaxRetentionHours < 0 || c.DefaultRetentionHours < 0 ||
+		(c.MaxRetentionHours > 0 && c.MinRetentionHours > c.MaxRetentionHours) {
+		bad("RetentionHours", "need 0 <= min <= max, got min %d max %d", c.MinRetentionHours, c.MaxRetentionHours)
 	}
 	if c.Replicas < 0 || c.Replicas > 5 {
 		bad("Replicas", "must be 1 to 5, got %d", c.Replicas)

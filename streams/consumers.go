@@ -15,8 +15,8 @@ const maxConsumers = 20
 // RegisterConsumer registers an enhanced fan-out consumer. It is CREATING
 // when returned and ACTIVE shortly after.
 func (c *Core) RegisterConsumer(ctx context.Context, streamName, consumerName string) (Consumer, error) {
-	if !validName(consumerName) {
-		return Consumer{}, errf(ErrValidation, "Consumer name %q is not 1 to 128 characters of [a-zA-Z0-9_.-].", consumerName)
+	if !c.validName(consumerName) {
+		return Consumer{}, errf(ErrValidation, "Consumer name %q is not 1 to %d characters of [a-zA-Z0-9_.-].", consumerName, c.cfg.MaxNameLength)
 	}
 	var out Consumer
 	err := c.update(ctx, streamName, func(m *streamMeta) error {

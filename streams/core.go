@@ -15,10 +15,15 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-const (
-	metaBucket     = "sluice_meta"
-	iteratorKeyKey = "config.iterator-key"
-)
+const iteratorKeyKey = "config.iterator-key"
+
+// metaBucket names the namespace's metadata KV bucket.
+func (c *Core) metaBucket() string {
+	if c.cfg.Namespace == defaultNamespace {
+		return "sluice_meta"
+	}
+	return "sluice_meta_" + c.cfg.Namespace
+}
 
 // Core is the sharded stream core: Kinesis streams, shards and records on
 // NATS JetStream. It is safe for concurrent use. Several Cores (one per
@@ -70,8 +75,17 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Core, error) {
 	if cfg.MemoryStorage {
 		storage = jetstream.MemoryStorage
 	}
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      metaBucket,
+	c := &Core{
+		cfg:    cfg,
+		nc:     nc,
+		js:     js,
+		log:    cfg.Logger.With("component", "streams", "namespace", cfg.Namespace),
+		cache:  map[string]*cached{},
+		limits: newLimiters(cfg.Limits),
+		subs:   newClaims(),
+	}
+	c.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      c.metaBucket(),
 		Description: "Sluice stream metadata",
 		History:     1,
 		Storage:     storage,
@@ -79,16 +93,6 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Core, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("streams: metadata bucket: %w", err)
-	}
-	c := &Core{
-		cfg:    cfg,
-		nc:     nc,
-		js:     js,
-		kv:     kv,
-		log:    cfg.Logger.With("component", "streams"),
-		cache:  map[string]*cached{},
-		limits: newLimiters(cfg.Limits),
-		subs:   newClaims(),
 	}
 	if c.iterKey, err = c.loadIteratorKey(ctx); err != nil {
 		return nil, err
@@ -307,13 +311,19 @@ func (c *Core) StreamNameFromARN(arn string) (string, bool) {
 
 // JetStream naming: one JetStream stream per shard.
 
-func jsStreamName(id string, shard int) string { return fmt.Sprintf("KDS_%s_%d", id, shard) }
-func jsSubject(id string, shard int) string    { return fmt.Sprintf("kds.%s.%d", id, shard) }
+func (c *Core) jsStreamName(id string, shard int) string {
+	return fmt.Sprintf("%s_%s_%d", strings.ToUpper(c.cfg.Namespace), id, shard)
+}
+func (c *Core) jsSubject(id string, shard int) string {
+	return fmt.Sprintf("%s.%s.%d", c.cfg.Namespace, id, shard)
+}
 
 // jsClosedSubject is where a closed shard's stream listens instead: nothing
 // publishes there, so a writer with stale metadata gets "no responders" and
 // re-reads the metadata rather than writing to a closed shard.
-func jsClosedSubject(id string, shard int) string { return fmt.Sprintf("kds-closed.%s.%d", id, shard) }
+func (c *Core) jsClosedSubject(id string, shard int) string {
+	return fmt.Sprintf("%s-closed.%s.%d", c.cfg.Namespace, id, shard)
+}
 
 func newStreamID() string {
 	b := make([]byte, 6)

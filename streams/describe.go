@@ -55,6 +55,7 @@ func (c *Core) snapshot(m *streamMeta) Stream {
 		KeyID:             m.KeyID,
 		ShardLevelMetrics: slices.Clone(m.Metrics),
 		Tags:              maps.Clone(m.Tags),
+		Attributes:        maps.Clone(m.Attributes),
 	}
 	if s.EncryptionType == "" {
 		s.EncryptionType = "NONE"

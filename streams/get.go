@@ -156,7 +156,7 @@ func (c *Core) readShard(ctx context.Context, m *streamMeta, sh *shardMeta, it i
 			limit = MaxGetRecordsLimit
 		}
 	}
-	msgs, err := jetstreamext.GetBatch(ctx, c.js, jsStreamName(m.ID, sh.Index), limit, opts...)
+	msgs, err := jetstreamext.GetBatch(ctx, c.js, c.jsStreamName(m.ID, sh.Index), limit, opts...)
 	if err != nil {
 		return page{}, errf(ErrUnavailable, "reading %s: %v", shardID(sh.Index), err)
 	}

@@ -19,12 +19,12 @@ func (c *Core) shardConfig(m *streamMeta, s shardMeta) jetstream.StreamConfig {
 	if c.cfg.MemoryStorage {
 		storage = jetstream.MemoryStorage
 	}
-	subject := jsSubject(m.ID, s.Index)
+	subject := c.jsSubject(m.ID, s.Index)
 	if s.Closed {
-		subject = jsClosedSubject(m.ID, s.Index)
+		subject = c.jsClosedSubject(m.ID, s.Index)
 	}
 	return jetstream.StreamConfig{
-		Name:        jsStreamName(m.ID, s.Index),
+		Name:        c.jsStreamName(m.ID, s.Index),
 		Description: "Sluice stream " + m.Name + " " + shardID(s.Index),
 		Subjects:    []string{subject},
 		Retention:   jetstream.LimitsPolicy,
@@ -69,7 +69,7 @@ func (c *Core) closeShard(ctx context.Context, m *streamMeta, s *shardMeta) erro
 
 // dropShard deletes a shard's JetStream stream and its data. Idempotent.
 func (c *Core) dropShard(ctx context.Context, m *streamMeta, index int) error {
-	err := c.js.DeleteStream(ctx, jsStreamName(m.ID, index))
+	err := c.js.DeleteStream(ctx, c.jsStreamName(m.ID, index))
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
 		return errf(ErrUnavailable, "deleting %s of stream %s: %v", shardID(index), m.Name, err)
 	}
@@ -78,7 +78,7 @@ func (c *Core) dropShard(ctx context.Context, m *streamMeta, index int) error {
 
 // shardState returns the first and last sequence of a shard's stream.
 func (c *Core) shardState(ctx context.Context, m *streamMeta, index int) (jetstream.StreamState, error) {
-	st, err := c.js.Stream(ctx, jsStreamName(m.ID, index))
+	st, err := c.js.Stream(ctx, c.jsStreamName(m.ID, index))
 	if err != nil {
 		return jetstream.StreamState{}, errf(ErrUnavailable, "reading %s of stream %s: %v", shardID(index), m.Name, err)
 	}

@@ -9,8 +9,8 @@ import (
 // shards exist. ErrInUse if the name is taken, ErrLimitExceeded past the
 // shard or on-demand stream limits, ErrValidation for a bad name.
 func (c *Core) CreateStream(ctx context.Context, name string, opts CreateOptions) error {
-	if !validName(name) {
-		return errf(ErrValidation, "Stream name %q is not 1 to 128 characters of [a-zA-Z0-9_.-].", name)
+	if !c.validName(name) {
+		return errf(ErrValidation, "Stream name %q is not 1 to %d characters of [a-zA-Z0-9_.-].", name, c.cfg.MaxNameLength)
 	}
 	mode := opts.Mode
 	if mode == "" {
@@ -34,6 +34,13 @@ func (c *Core) CreateStream(ctx context.Context, name string, opts CreateOptions
 	if recKiB < 1024 || recKiB > 10240 {
 		return errf(ErrValidation, "MaxRecordSizeInKiB must be between 1024 and 10240, got %d.", recKiB)
 	}
+	retention := opts.RetentionHours
+	if retention == 0 {
+		retention = c.cfg.DefaultRetentionHours
+	}
+	if retention < c.cfg.MinRetentionHours || retention > c.cfg.MaxRetentionHours {
+		return errf(ErrInvalidArgument, "Retention period must be %d to %d hours, got %d.", c.cfg.MinRetentionHours, c.cfg.MaxRetentionHours, retention)
+	}
 	if len(opts.Tags) > 50 {
 		return errf(ErrInvalidArgument, "Failed to create stream %s under account %s because a given stream cannot have more than 50 tags associated with it.", name, c.cfg.AccountID)
 	}
@@ -55,10 +62,11 @@ func (c *Core) CreateStream(ctx context.Context, name string, opts CreateOptions
 		Status:           StatusCreating,
 		Mode:             mode,
 		CreatedAt:        now.Truncate(time.Second),
-		RetentionHours:   24,
+		RetentionHours:   retention,
 		MaxRecordSizeKiB: recKiB,
 		EncryptionType:   "NONE",
 		Tags:             opts.Tags,
+		Attributes:       opts.Attributes,
 		NextShard:        n,
 		Pending:          &pendingOp{Kind: opCreate},
 		StatusSince:      now,

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -27,6 +28,7 @@ type streamMeta struct {
 	KeyID            string            `json:"key_id,omitempty"`
 	Metrics          []string          `json:"metrics,omitempty"`
 	Tags             map[string]string `json:"tags,omitempty"`
+	Attributes       map[string]string `json:"attrs,omitempty"`
 	Shards           []shardMeta       `json:"shards"`
 	NextShard        int               `json:"next_shard"`
 	Consumers        []consumerMeta    `json:"consumers,omitempty"`
@@ -110,12 +112,8 @@ func (m *streamMeta) clone() *streamMeta {
 	c.Shards = slices.Clone(m.Shards)
 	c.Consumers = slices.Clone(m.Consumers)
 	c.Metrics = slices.Clone(m.Metrics)
-	if m.Tags != nil {
-		c.Tags = make(map[string]string, len(m.Tags))
-		for k, v := range m.Tags {
-			c.Tags[k] = v
-		}
-	}
+	c.Tags = maps.Clone(m.Tags)
+	c.Attributes = maps.Clone(m.Attributes)
 	if m.Pending != nil {
 		p := *m.Pending
 		p.Steps = slices.Clone(p.Steps)

@@ -1,9 +1,9 @@
 package streams
 
 // validName reports whether s is a valid stream or consumer name:
-// 1 to 128 characters of [a-zA-Z0-9_.-].
-func validName(s string) bool {
-	if len(s) == 0 || len(s) > 128 {
+// 1 to Config.MaxNameLength characters of [a-zA-Z0-9_.-].
+func (c *Core) validName(s string) bool {
+	if len(s) == 0 || len(s) > c.cfg.MaxNameLength {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

@@ -117,7 +117,7 @@ func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys
 			results[i] = PutResult{ShardID: shardID(sh.Index), Err: errf(ErrThroughputExceeded, "Rate exceeded for shard %s in stream %s under account %s.", shardID(sh.Index), cc.meta.Name, c.cfg.AccountID)}
 			continue
 		}
-		msg := &nats.Msg{Subject: jsSubject(cc.meta.ID, sh.Index), Data: encodeRecord(e.PartitionKey, e.Data)}
+		msg := &nats.Msg{Subject: c.jsSubject(cc.meta.ID, sh.Index), Data: encodeRecord(e.PartitionKey, e.Data)}
 		fut, err := c.js.PublishMsgAsync(msg)
 		if err != nil {
 			results[i] = PutResult{ShardID: shardID(sh.Index), Err: errf(ErrUnavailable, "publishing: %v", err)}

@@ -6,8 +6,6 @@ import (
 	"strings"
 )
 
-const maxRetentionHours = 8760
-
 // UpdateStreamMode switches between PROVISIONED and ON_DEMAND; the stream is
 // UPDATING meanwhile. Switching keeps the current shards.
 func (c *Core) UpdateStreamMode(ctx context.Context, name string, mode StreamMode) error {
@@ -57,11 +55,12 @@ func (c *Core) setRetention(ctx context.Context, name string, hours int, increas
 		return err
 	}
 	m := cc.meta.clone()
+	lo, hi := c.cfg.MinRetentionHours, c.cfg.MaxRetentionHours
 	switch {
-	case hours > maxRetentionHours:
-		return errf(ErrInvalidArgument, "Minimum allowed retention period is 24 hours. Maximum allowed retention period is %d hours. Requested retention period (%d hours) is too long.", maxRetentionHours, hours)
-	case hours < 24:
-		return errf(ErrInvalidArgument, "Minimum allowed retention period is 24 hours. Maximum allowed retention period is %d hours. Requested retention period (%d hours) is too short.", maxRetentionHours, hours)
+	case hours > hi:
+		return errf(ErrInvalidArgument, "Minimum allowed retention period is %d hours. Maximum allowed retention period is %d hours. Requested retention period (%d hours) is too long.", lo, hi, hours)
+	case hours < lo:
+		return errf(ErrInvalidArgument, "Minimum allowed retention period is %d hours. Maximum allowed retention period is %d hours. Requested retention period (%d hours) is too short.", lo, hi, hours)
 	case increase && hours < m.RetentionHours:
 		return errf(ErrInvalidArgument, "Requested retention period (%d hours) for stream %s can not be shorter than existing retention period (%d hours). Use DecreaseRetentionPeriod API.", hours, name, m.RetentionHours)
 	case !increase && hours > m.RetentionHours:
@@ -202,4 +201,15 @@ func (c *Core) update(ctx context.Context, name string, fn func(m *streamMeta) e
 			return err
 		}
 	}
+}
+
+// SetAttributes changes a stream's free-form attributes with fn, which gets
+// a copy (never nil) it may change; an error from fn aborts the change.
+func (c *Core) SetAttributes(ctx context.Context, name string, fn func(attrs map[string]string) error) error {
+	return c.update(ctx, name, func(m *streamMeta) error {
+		if m.Attributes == nil {
+			m.Attributes = map[string]string{}
+		}
+		return fn(m.Attributes)
+	})
 }

@@ -89,7 +89,7 @@ func (s *Subscription) Run(ctx context.Context, emit func(ShardEvent) error) err
 	if done, err := s.finishIfEnded(ctx, last, emit); done || err != nil {
 		return err
 	}
-	cons, err := c.js.OrderedConsumer(ctx, jsStreamName(s.streamID, s.shard), cfg)
+	cons, err := c.js.OrderedConsumer(ctx, c.jsStreamName(s.streamID, s.shard), cfg)
 	if err != nil {
 		return errf(ErrUnavailable, "subscribing to %s: %v", shardID(s.shard), err)
 	}

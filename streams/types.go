@@ -50,6 +50,7 @@ type Stream struct {
 	KeyID             string
 	ShardLevelMetrics []string
 	Tags              map[string]string
+	Attributes        map[string]string
 	Consumers         []Consumer
 }
 
@@ -140,7 +141,11 @@ type CreateOptions struct {
 	ShardCount       int        // required for PROVISIONED; ignored for ON_DEMAND
 	Mode             StreamMode // default PROVISIONED
 	MaxRecordSizeKiB int        // default 1024
+	RetentionHours   int        // default Config.DefaultRetentionHours
 	Tags             map[string]string
+	// Attributes are free-form settings of the layer above (video stream
+	// settings), stored and returned with the stream.
+	Attributes map[string]string
 }
 
 // Limits reports account-level limits, as DescribeLimits does.

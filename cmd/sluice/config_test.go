@@ -1,0 +1,59 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "sluice.yaml")
+	os.WriteFile(file, []byte("data-dir: /from/file\nhttp-addr: ':9000'\nlog-level: warn\nmax-shards: 7\n"), 0o600)
+
+	cfg, err := loadConfig([]string{"--config", file, "--http-addr", ":9100"}, env(map[string]string{
+		"SLUICE_HTTP_ADDR": ":9200", // loses to the flag
+		"SLUICE_LOG_LEVEL": "debug", // beats the file
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != ":9100" || cfg.LogLevel != "debug" || cfg.DataDir != "/from/file" || cfg.MaxShards != 7 {
+		t.Fatalf("precedence wrong: %+v", cfg)
+	}
+	if cfg.PublicURL != "http://127.0.0.1:9100" {
+		t.Fatalf("default public URL %q", cfg.PublicURL)
+	}
+	if cfg.LogFormat != "text" || !cfg.ThroughputLimits {
+		t.Fatalf("defaults lost: %+v", cfg)
+	}
+}
+
+func TestConfigFileFromEnv(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(file, []byte("region: eu-west-1\n"), 0o600)
+	cfg, err := loadConfig(nil, env(map[string]string{"SLUICE_CONFIG": file}))
+	if err != nil || cfg.Region != "eu-west-1" {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+}
+
+func TestConfigReportsEveryError(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(file, []byte("no-such-setting: 1\n"), 0o600)
+	_, err := loadConfig([]string{"--config", file, "--log-format", "xml", "--replicas", "0", "--account-id", "12"},
+		env(map[string]string{"SLUICE_MAX_SHARDS": "many"}))
+	if err == nil {
+		t.Fatal("accepted")
+	}
+	for _, want := range []string{"no-such-setting", "--log-format", "--replicas", "--account-id", "SLUICE_MAX_SHARDS"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not name %s:\n%v", want, err)
+		}
+	}
+}

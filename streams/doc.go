@@ -1,0 +1,35 @@
+// Package streams is Sluice's sharded stream core: Kinesis Data Streams
+// semantics (streams, shards owning hash-key ranges, sequence numbers,
+// iterators, resharding with lineage, retention, enhanced fan-out) on NATS
+// JetStream. It knows nothing about video; video fragment indexes are
+// one-shard streams of it.
+//
+// Mapping onto JetStream:
+//
+//   - every shard is one JetStream stream (<NS>_<stream id>_<shard index>,
+//     NS the upper-cased Config.Namespace, "KDS" for data streams)
+//     listening on <ns>.<stream id>.<shard index>; the JetStream sequence is
+//     the shard's sequence, and Kinesis sequence numbers are fixed-width
+//     decimal strings derived from it (see seqnum.go), so they increase per
+//     shard and survive restarts;
+//   - retention is the shard streams' MaxAge; reads use batched direct gets
+//     (by sequence or by start time); SubscribeToShard uses an ordered
+//     consumer, so records are pushed as they are stored;
+//   - stream metadata (shards, ranges, lineage, status, retention, mode,
+//     tags, consumers) is one JSON document per stream in the KV bucket
+//     sluice_meta (sluice_meta_<ns> for other namespaces), changed by compare-and-set; every Core watches the bucket,
+//     so several Sluice nodes can share one JetStream cluster;
+//   - a closed shard's stream moves to another subject, so a writer with
+//     stale metadata gets "no responders" and routes again instead of
+//     writing past the shard's end.
+//
+// Transitions (CREATING, UPDATING, DELETING) record their pending operation
+// in the metadata before touching JetStream; every step is idempotent, so
+// any node finishes an operation a crashed node left behind.
+//
+// Durability: a record is acknowledged once JetStream has stored it: with
+// the file store and one replica that means written to the operating
+// system (it survives a process crash; with SyncAlways on the server it also
+// survives power loss); with Replicas > 1 on a cluster, stored on a quorum
+// (it survives losing a minority of nodes).
+package streams
