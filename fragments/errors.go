@@ -1,0 +1,11 @@
+package fragments
+
+import "errors"
+
+var (
+	// ErrUnsupportedCodec is returned by NewWriter for a track whose codec
+	// cannot be archived in fMP4 by Sluice.
+	ErrUnsupportedCodec = errors.New("unsupported codec")
+	// ErrNotFound is returned when a video stream or fragment does not exist.
+	ErrNotFound = errors.New("not found")
+)
