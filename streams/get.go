@@ -200,3 +200,28 @@ func numPending(msg *jetstream.RawStreamMsg) uint64 {
 	n, _ := strconv.ParseUint(msg.Header.Get("Nats-Num-Pending"), 10, 64)
 	return n
 }
+
+// ShardRange returns the sequence numbers of the oldest and newest records
+// a shard holds; ok is false when it holds none.
+func (c *Core) ShardRange(ctx context.Context, name, shardIDStr string) (first, last string, ok bool, err error) {
+	cc, err := c.writable(ctx, name)
+	if err != nil {
+		return "", "", false, err
+	}
+	idx, valid := parseShardID(shardIDStr)
+	var sh *shardMeta
+	if valid {
+		sh = cc.meta.shard(idx)
+	}
+	if sh == nil {
+		return "", "", false, errf(ErrNotFound, "Shard %s in stream %s under account %s does not exist", shardIDStr, name, c.cfg.AccountID)
+	}
+	st, err := c.shardState(ctx, cc.meta, sh.Index)
+	if err != nil {
+		return "", "", false, err
+	}
+	if st.Msgs == 0 {
+		return "", "", false, nil
+	}
+	return formatSeq(sh.Index, st.FirstSeq), formatSeq(sh.Index, st.LastSeq), true, nil
+}

@@ -1,0 +1,128 @@
+package fs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+)
+
+// tmpPrefix and tmpSuffix frame the names of temporary files. '~' is not a
+// key byte, so no object can have such a name.
+const (
+	tmpPrefix = "~sluice-"
+	tmpSuffix = ".tmp"
+)
+
+// Put implements storage.Bucket: it writes r to a temporary file in the
+// key's directory, fsyncs it, renames it over key and fsyncs the directory.
+// ctx is checked between reads of r; a Put that fails leaves no trace.
+func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if err := b.check(ctx, "put", key); err != nil {
+		return err
+	}
+	if size < -1 {
+		return fmt.Errorf("fs: put %q: negative size %d", key, size)
+	}
+	dir := path.Dir(key)
+	f, tmp, created, err := b.createTemp(dir)
+	if err != nil {
+		return fmt.Errorf("fs: put %q: %w", key, err)
+	}
+	if err := b.fill(ctx, f, r, size); err != nil {
+		f.Close()
+		b.root.Remove(tmp)
+		return fmt.Errorf("fs: put %q: %w", key, err)
+	}
+	if err := f.Close(); err != nil {
+		b.root.Remove(tmp)
+		return fmt.Errorf("fs: put %q: %w", key, err)
+	}
+	if err := b.root.Rename(tmp, key); err != nil {
+		b.root.Remove(tmp)
+		return fmt.Errorf("fs: put %q: %w", key, err)
+	}
+	if err := b.syncDirs(dir, created); err != nil {
+		return fmt.Errorf("fs: put %q: %w", key, err)
+	}
+	return nil
+}
+
+// fill copies r into f, checks the count against size and fsyncs f.
+func (b *Bucket) fill(ctx context.Context, f *os.File, r io.Reader, size int64) error {
+	src := io.Reader(ctxReader{ctx, r})
+	if size >= 0 {
+		// Read one byte more than announced, to notice a longer body.
+		src = io.LimitReader(src, size+1)
+	}
+	n, err := io.Copy(f, src)
+	if err != nil {
+		return err
+	}
+	if size >= 0 && n != size {
+		return fmt.Errorf("size is %d, the reader yielded %s", size, countDesc(n, size))
+	}
+	return f.Sync()
+}
+
+func countDesc(n, size int64) string {
+	if n > size {
+		return "more"
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+// createTemp creates a new temporary file in dir (a clean relative path),
+// creating dir first if needed. created reports whether it had to. A
+// concurrent Delete may remove an empty dir between the two steps, hence the
+// retries.
+func (b *Bucket) createTemp(dir string) (f *os.File, name string, created bool, err error) {
+	for range 5 {
+		name = path.Join(dir, tmpPrefix+randomHex()+tmpSuffix)
+		f, err = b.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil || !errors.Is(err, os.ErrNotExist) {
+			return f, name, created, err
+		}
+		if err = b.root.MkdirAll(dir, 0o755); err != nil {
+			return nil, "", created, err
+		}
+		created = true
+	}
+	return nil, "", created, err
+}
+
+// syncDirs fsyncs dir and, when Put created directories, every parent up to
+// the root, so that the new entries survive a power loss.
+func (b *Bucket) syncDirs(dir string, created bool) error {
+	for {
+		if err := b.syncDir(dir); err != nil {
+			return err
+		}
+		if !created || dir == "." {
+			return nil
+		}
+		dir = path.Dir(dir)
+	}
+}
+
+func (b *Bucket) syncDir(dir string) error {
+	d, err := b.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func randomHex() string {
+	var p [8]byte
+	rand.Read(p[:])
+	return hex.EncodeToString(p[:])
+}

@@ -1,0 +1,177 @@
+package s3_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"go/build"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// The S3 tests run against a real, signature-checking S3 server: the one
+// named by these variables, or else a versitygw (posix backend) that
+// TestMain starts on a free loopback port and stops afterwards.
+const (
+	envEndpoint  = "SLUICE_TEST_S3_ENDPOINT"
+	envAccessKey = "SLUICE_TEST_S3_ACCESS_KEY"
+	envSecretKey = "SLUICE_TEST_S3_SECRET_KEY"
+	envBinary    = "SLUICE_TEST_VERSITYGW" // path of the versitygw binary, optional
+)
+
+const installHint = "install versitygw with: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 " +
+	"(or run scripts/versitygw.sh install), or point " + envEndpoint + ", " + envAccessKey +
+	" and " + envSecretKey + " at an S3 server"
+
+// server is where the tests send requests.
+type server struct {
+	endpoint, accessKey, secretKey string
+}
+
+// gateway is a versitygw process started for the tests.
+type gateway struct {
+	server
+	cmd  *exec.Cmd
+	dir  string
+	done chan error // receives cmd.Wait's result
+}
+
+// findVersitygw returns the versitygw binary: $SLUICE_TEST_VERSITYGW, on
+// PATH, or in $(go env GOPATH)/bin.
+func findVersitygw() (string, error) {
+	if p := os.Getenv(envBinary); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s: %w", envBinary, err)
+		}
+		return p, nil
+	}
+	if p, err := exec.LookPath("versitygw"); err == nil {
+		return p, nil
+	}
+	for _, dir := range filepath.SplitList(build.Default.GOPATH) {
+		p := filepath.Join(dir, "bin", "versitygw")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", errors.New("versitygw not found on PATH nor in $(go env GOPATH)/bin")
+}
+
+// startGateway starts versitygw on a free loopback port with a new temporary
+// posix root and random root credentials, and waits until it answers.
+func startGateway(bin string) (*gateway, error) {
+	var lastErr error
+	for range 3 { // the free port may be taken between probe and bind
+		g, err := tryStartGateway(bin)
+		if err == nil {
+			return g, nil
+		}
+		lastErr = err
+	}
+	return nil, lastErr
+}
+
+func tryStartGateway(bin string) (*gateway, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "sluice-versitygw-")
+	if err != nil {
+		return nil, err
+	}
+	g := &gateway{
+		server: server{
+			endpoint:  "http://" + net.JoinHostPort("127.0.0.1", port),
+			accessKey: "sluice" + randomHex(6),
+			secretKey: randomHex(20),
+		},
+		dir:  dir,
+		done: make(chan error, 1),
+	}
+	g.cmd = exec.Command(bin,
+		"--port", net.JoinHostPort("127.0.0.1", port),
+		"--access", g.accessKey, "--secret", g.secretKey,
+		"--region", "us-east-1", "--quiet",
+		"posix", dir)
+	log, err := os.Create(filepath.Join(os.TempDir(), "sluice-versitygw-"+port+".log"))
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	defer log.Close()
+	g.cmd.Stdout, g.cmd.Stderr = log, log
+	if err := g.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	go func() { g.done <- g.cmd.Wait() }()
+	if err := g.waitReady(15 * time.Second); err != nil {
+		g.stop()
+		return nil, fmt.Errorf("versitygw on port %s (log %s): %w", port, log.Name(), err)
+	}
+	os.Remove(log.Name())
+	return g, nil
+}
+
+// waitReady polls until the gateway answers HTTP (any status: unsigned
+// requests get 403) or exits.
+func (g *gateway) waitReady(limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	client := &http.Client{Timeout: time.Second}
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-g.done:
+			g.done <- err
+			return fmt.Errorf("exited: %v", err)
+		default:
+		}
+		if resp, err := client.Get(g.endpoint + "/"); err == nil {
+			resp.Body.Close()
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("not answering after %v", limit)
+}
+
+// stop terminates the gateway (SIGTERM, then SIGKILL after 5 s) and removes
+// its directory.
+func (g *gateway) stop() {
+	g.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-g.done:
+	case <-time.After(5 * time.Second):
+		g.cmd.Process.Kill()
+		<-g.done
+	}
+	os.RemoveAll(g.dir)
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	_, port, err := net.SplitHostPort(l.Addr().String())
+	return port, err
+}
+
+func randomHex(n int) string {
+	p := make([]byte, n)
+	rand.Read(p)
+	return hex.EncodeToString(p)
+}
+
+// withTimeout is a context for TestMain's own requests.
+func withTimeout() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), time.Minute)
+}
