@@ -1,0 +1,219 @@
+package fragments
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/sluice-dev/sluice/streams"
+)
+
+// indexShard is the only shard of a video stream's index.
+const indexShard = "shardId-000000000000"
+
+// recordVersion is the schema version of index records.
+const recordVersion = 1
+
+// Info is the index entry of an archived fragment.
+type Info struct {
+	// Number is the fragment number: the index record's sequence number.
+	Number        string
+	Key           string // storage key of the fragment's bytes
+	InitKey       string // storage key of its init segment
+	ProducerTime  time.Time
+	ServerTime    time.Time
+	Duration      time.Duration
+	Size          int64
+	Keyframe      bool
+	Discontinuity bool
+	Session       string
+	Samples       map[int]int // by track ID
+	Tracks        []TrackInfo
+}
+
+// End is the producer time at which the fragment ends.
+func (i Info) End() time.Time { return i.ProducerTime.Add(i.Duration) }
+
+// record is the versioned wire form of Info in the index stream.
+type record struct {
+	V        int         `json:"v"`
+	Key      string      `json:"key"`
+	Init     string      `json:"init"`
+	Producer int64       `json:"producer_ns"`
+	Server   int64       `json:"server_ns"`
+	Duration int64       `json:"duration_ns"`
+	Size     int64       `json:"size"`
+	Keyframe bool        `json:"keyframe"`
+	Discont  bool        `json:"discontinuity,omitempty"`
+	Session  string      `json:"session"`
+	Samples  map[int]int `json:"samples"`
+	Tracks   []TrackInfo `json:"tracks"`
+}
+
+// MediaPrefix is the storage prefix under which a stream's objects live.
+// It includes the creation time, so that a stream deleted and created
+// again never sees the old one's objects.
+func MediaPrefix(s Stream) string {
+	return fmt.Sprintf("video/s-%s/%d/", s.Name, s.CreationTime.UnixMilli())
+}
+
+// Append records an archived fragment and returns its number. Call it
+// only after the fragment's objects are stored: an index entry must never
+// point at a missing object.
+func (l *Library) Append(ctx context.Context, stream string, in Info) (string, error) {
+	b, err := json.Marshal(record{
+		V: recordVersion, Key: in.Key, Init: in.InitKey,
+		Producer: in.ProducerTime.UnixNano(), Server: in.ServerTime.UnixNano(), Duration: int64(in.Duration),
+		Size: in.Size, Keyframe: in.Keyframe, Discont: in.Discontinuity, Session: in.Session,
+		Samples: in.Samples, Tracks: in.Tracks,
+	})
+	if err != nil {
+		return "", err
+	}
+	res, err := l.core.PutRecords(ctx, stream, []streams.PutEntry{{PartitionKey: "f", Data: b}})
+	if err != nil {
+		return "", err
+	}
+	if res[0].Err != nil {
+		return "", res[0].Err
+	}
+	return res[0].SequenceNumber, nil
+}
+
+func decodeInfo(r streams.Record) (Info, error) {
+	var rec record
+	if err := json.Unmarshal(r.Data, &rec); err != nil {
+		return Info{}, fmt.Errorf("fragment %s: %w", r.SequenceNumber, err)
+	}
+	if rec.V > recordVersion {
+		return Info{}, fmt.Errorf("fragment %s: record version %d is newer than this build", r.SequenceNumber, rec.V)
+	}
+	return Info{
+		Number: r.SequenceNumber, Key: rec.Key, InitKey: rec.Init,
+		ProducerTime: time.Unix(0, rec.Producer).UTC(), ServerTime: time.Unix(0, rec.Server).UTC(),
+		Duration: time.Duration(rec.Duration), Size: rec.Size, Keyframe: rec.Keyframe,
+		Discontinuity: rec.Discont, Session: rec.Session, Samples: rec.Samples, Tracks: rec.Tracks,
+	}, nil
+}
+
+// Selector picks fragments by start time: ServerTime (the default) or
+// ProducerTime in [Start, End]. A zero Start means the oldest, a zero End
+// the newest.
+type Selector struct {
+	Producer   bool
+	Start, End time.Time
+}
+
+func (s Selector) key(i Info) time.Time {
+	if s.Producer {
+		return i.ProducerTime
+	}
+	return i.ServerTime
+}
+
+// Fragments calls fn with each fragment the selector picks, in time order,
+// until fn returns false. Both timestamps only ever increase within a
+// stream (the writer keeps producer time monotonic), so the start is found
+// by binary search over fragment numbers.
+func (l *Library) Fragments(ctx context.Context, stream string, sel Selector, fn func(Info) bool) error {
+	first, last, ok, err := l.core.ShardRange(ctx, stream, indexShard)
+	if err != nil || !ok {
+		return err
+	}
+	start := first
+	if !sel.Start.IsZero() {
+		if start, err = l.seek(ctx, stream, first, last, sel); err != nil || start == "" {
+			return err
+		}
+	}
+	it, err := l.core.GetShardIterator(ctx, stream, indexShard, streams.AtSequenceNumber, start, time.Time{})
+	if err != nil {
+		return err
+	}
+	for it != "" {
+		res, err := l.core.GetRecords(ctx, it, streams.MaxGetRecordsLimit)
+		if err != nil {
+			return err
+		}
+		for _, r := range res.Records {
+			in, err := decodeInfo(r)
+			if err != nil {
+				return err
+			}
+			if !sel.End.IsZero() && sel.key(in).After(sel.End) {
+				return nil
+			}
+			if !sel.Start.IsZero() && sel.key(in).Before(sel.Start) {
+				continue
+			}
+			if !fn(in) {
+				return nil
+			}
+		}
+		if len(res.Records) == 0 {
+			return nil
+		}
+		it = res.NextIterator
+	}
+	return nil
+}
+
+// seek returns the number of the first fragment whose selected time is at
+// or after sel.Start, or "" if there is none.
+func (l *Library) seek(ctx context.Context, stream, first, last string, sel Selector) (string, error) {
+	lo, hi := seqValue(first), seqValue(last)
+	prefix := first[:len(first)-20]
+	found := ""
+	for lo <= hi {
+		mid := lo + (hi-lo)/2
+		in, err := l.at(ctx, stream, fmt.Sprintf("%s%020d", prefix, mid))
+		if err != nil {
+			return "", err
+		}
+		if !sel.key(in).Before(sel.Start) {
+			found, hi = in.Number, mid-1
+		} else {
+			lo = seqValue(in.Number) + 1
+		}
+	}
+	return found, nil
+}
+
+// Fragment returns one fragment by number. ErrNotFound if it is not (or no
+// longer) in the index.
+func (l *Library) Fragment(ctx context.Context, stream, number string) (Info, error) {
+	in, err := l.at(ctx, stream, number)
+	if err != nil {
+		return Info{}, err
+	}
+	if in.Number != number {
+		return Info{}, fmt.Errorf("%w: fragment %s of stream %s", ErrNotFound, number, stream)
+	}
+	return in, nil
+}
+
+// at returns the first fragment at or after number.
+func (l *Library) at(ctx context.Context, stream, number string) (Info, error) {
+	it, err := l.core.GetShardIterator(ctx, stream, indexShard, streams.AtSequenceNumber, number, time.Time{})
+	if err != nil {
+		return Info{}, fmt.Errorf("%w: fragment %s of stream %s: %v", ErrNotFound, number, stream, err)
+	}
+	res, err := l.core.GetRecords(ctx, it, 1)
+	if err != nil {
+		return Info{}, err
+	}
+	if len(res.Records) == 0 {
+		return Info{}, fmt.Errorf("%w: fragment %s of stream %s", ErrNotFound, number, stream)
+	}
+	return decodeInfo(res.Records[0])
+}
+
+// seqValue reads the JetStream sequence out of a sequence number.
+func seqValue(s string) uint64 {
+	var v uint64
+	for _, c := range s[len(s)-20:] {
+		v = v*10 + uint64(c-'0')
+	}
+	return v
+}

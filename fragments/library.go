@@ -1,0 +1,253 @@
+package fragments
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sluice-dev/sluice/streams"
+)
+
+// Video stream settings kept as attributes of the index stream.
+const (
+	attrDevice    = "device"
+	attrMediaType = "media_type"
+	attrKMSKey    = "kms_key"
+	attrVersion   = "version"
+	attrRetention = "retention_hours" // the KVS retention; 0 = no archive
+)
+
+// MaxRetentionHours is the longest retention of a video stream (10 years).
+const MaxRetentionHours = 87600
+
+// Library is the registry of video streams and their fragment indexes, on
+// a stream core of its own namespace (see CoreConfig).
+type Library struct {
+	core *streams.Core
+	cfg  LibraryConfig
+}
+
+// LibraryConfig names the region and account of the ARNs.
+type LibraryConfig struct {
+	Region    string // default "us-east-1"
+	AccountID string // default "000000000000"
+}
+
+// CoreConfig returns the settings a stream core needs to hold video
+// indexes: namespace "kvs", names up to 256 characters, retention from 1
+// hour to 10 years, no throughput limits. Callers add their own fields.
+func CoreConfig(base streams.Config) streams.Config {
+	base.Namespace = "kvs"
+	base.MaxNameLength = 256
+	base.MinRetentionHours = 1
+	base.MaxRetentionHours = MaxRetentionHours
+	base.DefaultRetentionHours = 1
+	base.Limits = streams.ThroughputLimits{}
+	return base
+}
+
+// NewLibrary returns a Library on core (opened with CoreConfig).
+func NewLibrary(core *streams.Core, cfg LibraryConfig) *Library {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.AccountID == "" {
+		cfg.AccountID = "000000000000"
+	}
+	return &Library{core: core, cfg: cfg}
+}
+
+// Stream describes a video stream as Kinesis Video Streams does.
+type Stream struct {
+	Name           string
+	ARN            string
+	DeviceName     string
+	MediaType      string
+	KMSKeyID       string
+	Version        string
+	Status         string // CREATING, ACTIVE, UPDATING, DELETING
+	CreationTime   time.Time
+	RetentionHours int // 0: nothing is archived
+	Tags           map[string]string
+}
+
+// StreamSpec are the settings of a new video stream.
+type StreamSpec struct {
+	Name, DeviceName, MediaType, KMSKeyID string
+	RetentionHours                        int
+	Tags                                  map[string]string
+}
+
+// ErrVersionMismatch is returned when an update names a version that is
+// not the stream's current one.
+var ErrVersionMismatch = errors.New("version mismatch")
+
+func newVersion() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Create registers a video stream. Errors are the core's (ErrInUse when the
+// name exists, ErrValidation for a bad name).
+func (l *Library) Create(ctx context.Context, spec StreamSpec) (Stream, error) {
+	if spec.RetentionHours < 0 || spec.RetentionHours > MaxRetentionHours {
+		return Stream{}, fmt.Errorf("%w: DataRetentionInHours must be 0 to %d", streams.ErrInvalidArgument, MaxRetentionHours)
+	}
+	err := l.core.CreateStream(ctx, spec.Name, streams.CreateOptions{
+		ShardCount:     1,
+		RetentionHours: max(spec.RetentionHours, 1),
+		Tags:           spec.Tags,
+		Attributes: map[string]string{
+			attrDevice:    spec.DeviceName,
+			attrMediaType: spec.MediaType,
+			attrKMSKey:    spec.KMSKeyID,
+			attrVersion:   newVersion(),
+			attrRetention: strconv.Itoa(spec.RetentionHours),
+		},
+	})
+	if err != nil {
+		return Stream{}, err
+	}
+	return l.Describe(ctx, spec.Name)
+}
+
+// Describe returns a video stream. The core's ErrNotFound if unknown.
+func (l *Library) Describe(ctx context.Context, name string) (Stream, error) {
+	s, err := l.core.DescribeStream(ctx, name)
+	if err != nil {
+		return Stream{}, err
+	}
+	return l.toStream(s), nil
+}
+
+// List returns every video stream, sorted by name.
+func (l *Library) List(ctx context.Context) ([]Stream, error) {
+	all, err := l.core.ListStreams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Stream, 0, len(all))
+	for _, s := range all {
+		out = append(out, l.toStream(s))
+	}
+	return out, nil
+}
+
+func (l *Library) toStream(s streams.Stream) Stream {
+	ret, _ := strconv.Atoi(s.Attributes[attrRetention])
+	return Stream{
+		Name:           s.Name,
+		ARN:            l.ARN(s.Name, s.CreatedAt),
+		DeviceName:     s.Attributes[attrDevice],
+		MediaType:      s.Attributes[attrMediaType],
+		KMSKeyID:       s.Attributes[attrKMSKey],
+		Version:        s.Attributes[attrVersion],
+		Status:         string(s.Status),
+		CreationTime:   s.CreatedAt,
+		RetentionHours: ret,
+		Tags:           s.Tags,
+	}
+}
+
+// ARN returns the Kinesis Video Streams ARN of a stream.
+func (l *Library) ARN(name string, created time.Time) string {
+	return fmt.Sprintf("arn:aws:kinesisvideo:%s:%s:stream/%s/%d", l.cfg.Region, l.cfg.AccountID, name, created.UnixMilli())
+}
+
+// NameFromARN returns the stream name in a video stream ARN of this
+// library's region and account.
+func (l *Library) NameFromARN(arn string) (string, bool) {
+	rest, ok := strings.CutPrefix(arn, fmt.Sprintf("arn:aws:kinesisvideo:%s:%s:stream/", l.cfg.Region, l.cfg.AccountID))
+	if !ok {
+		return "", false
+	}
+	i := strings.LastIndexByte(rest, '/')
+	if i <= 0 {
+		return "", false
+	}
+	if _, err := strconv.ParseInt(rest[i+1:], 10, 64); err != nil {
+		return "", false
+	}
+	return rest[:i], true
+}
+
+// Update changes the device name and media type (empty: unchanged).
+// ErrVersionMismatch unless currentVersion is the stream's version.
+func (l *Library) Update(ctx context.Context, name, currentVersion, deviceName, mediaType string) error {
+	return l.core.SetAttributes(ctx, name, func(a map[string]string) error {
+		if a[attrVersion] != currentVersion {
+			return fmt.Errorf("%w: the stream version %s is not %s", ErrVersionMismatch, a[attrVersion], currentVersion)
+		}
+		if deviceName != "" {
+			a[attrDevice] = deviceName
+		}
+		if mediaType != "" {
+			a[attrMediaType] = mediaType
+		}
+		a[attrVersion] = newVersion()
+		return nil
+	})
+}
+
+// UpdateRetention changes the retention by delta hours (positive for
+// INCREASE, negative for DECREASE). ErrVersionMismatch as Update.
+func (l *Library) UpdateRetention(ctx context.Context, name, currentVersion string, delta int) error {
+	s, err := l.Describe(ctx, name)
+	if err != nil {
+		return err
+	}
+	if s.Version != currentVersion {
+		return fmt.Errorf("%w: the stream version %s is not %s", ErrVersionMismatch, s.Version, currentVersion)
+	}
+	hours := s.RetentionHours + delta
+	if hours < 0 || hours > MaxRetentionHours {
+		return fmt.Errorf("%w: the retention would become %d hours; it must be 0 to %d", streams.ErrInvalidArgument, hours, MaxRetentionHours)
+	}
+	core := max(hours, 1)
+	if cur, err := l.core.DescribeStream(ctx, name); err == nil && core != cur.RetentionHours {
+		if core > cur.RetentionHours {
+			err = l.core.IncreaseRetention(ctx, name, core)
+		} else {
+			err = l.core.DecreaseRetention(ctx, name, core)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return l.core.SetAttributes(ctx, name, func(a map[string]string) error {
+		a[attrRetention] = strconv.Itoa(hours)
+		a[attrVersion] = newVersion()
+		return nil
+	})
+}
+
+// Delete removes a video stream and its index (the caller removes its
+// media). currentVersion, when not empty, must match.
+func (l *Library) Delete(ctx context.Context, name, currentVersion string) error {
+	if currentVersion != "" {
+		s, err := l.Describe(ctx, name)
+		if err != nil {
+			return err
+		}
+		if s.Version != currentVersion {
+			return fmt.Errorf("%w: the stream version %s is not %s", ErrVersionMismatch, s.Version, currentVersion)
+		}
+	}
+	return l.core.DeleteStream(ctx, name, true)
+}
+
+// Tag adds tags; Untag removes them.
+func (l *Library) Tag(ctx context.Context, name string, tags map[string]string) error {
+	return l.core.AddTags(ctx, name, tags)
+}
+
+// Untag removes tags by key.
+func (l *Library) Untag(ctx context.Context, name string, keys []string) error {
+	return l.core.RemoveTags(ctx, name, keys)
+}
