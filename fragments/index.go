@@ -217,3 +217,14 @@ func seqValue(s string) uint64 {
 	}
 	return v
 }
+
+// Last returns the newest fragment of a stream's index; ok is false when
+// the index is empty.
+func (l *Library) Last(ctx context.Context, stream string) (in Info, ok bool, err error) {
+	_, last, ok, err := l.core.ShardRange(ctx, stream, indexShard)
+	if err != nil || !ok {
+		return Info{}, false, err
+	}
+	in, err = l.at(ctx, stream, last)
+	return in, err == nil, err
+}

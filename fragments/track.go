@@ -94,3 +94,6 @@ func checkCodec(t Track) error {
 	}
 	return nil
 }
+
+// TrackInfoOf describes track t with the given track ID.
+func TrackInfoOf(id int, t Track) TrackInfo { return trackInfo(id, t) }

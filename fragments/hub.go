@@ -1,0 +1,185 @@
+package fragments
+
+import (
+	"sync"
+	"time"
+)
+
+// Hub keeps the live edge of every stream in memory: the parts of the
+// fragment being written and the last closed fragments. Playback reads it
+// for live HLS/LL-HLS and for the seam with the archive; a stream with
+// retention 0 exists only here. It is safe for concurrent use.
+type Hub struct {
+	keep time.Duration
+	mu   sync.Mutex
+	m    map[string]*liveStream
+}
+
+// LiveFragment is a fragment on the live edge: open (Closed nil, Parts
+// growing) or closed.
+type LiveFragment struct {
+	Session string
+	Index   int
+	Init    *Init
+	Parts   []*Part
+	Closed  *Fragment // nil while the fragment is being written
+	Number  string    // fragment number once indexed, else ""
+}
+
+// View is a snapshot of a stream's live edge. Its slices must not be
+// changed.
+type View struct {
+	Live      bool // a publisher is connected
+	Session   string
+	Since     time.Time
+	Fragments []*LiveFragment // oldest first; the last may be open
+	Updated   <-chan struct{} // closed at the next change
+}
+
+type liveStream struct {
+	live    bool
+	session string
+	since   time.Time
+	frags   []*LiveFragment
+	changed chan struct{}
+}
+
+// NewHub returns a hub keeping about keep of closed fragments per stream
+// (default 30s, and at least the last 3 fragments).
+func NewHub(keep time.Duration) *Hub {
+	if keep <= 0 {
+		keep = 30 * time.Second
+	}
+	return &Hub{keep: keep, m: map[string]*liveStream{}}
+}
+
+func (h *Hub) stream(name string) *liveStream {
+	s := h.m[name]
+	if s == nil {
+		s = &liveStream{changed: make(chan struct{})}
+		h.m[name] = s
+	}
+	return s
+}
+
+func (s *liveStream) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// Publish marks the start of a session on a stream.
+func (h *Hub) Publish(stream, session string, now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.stream(stream)
+	s.live, s.session, s.since = true, session, now
+	s.notify()
+}
+
+// Unpublish marks the end of a session (if it is still the stream's).
+func (h *Hub) Unpublish(stream, session string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.m[stream]
+	if s == nil || s.session != session {
+		return
+	}
+	s.live = false
+	s.notify()
+}
+
+// AddPart appends a part to its fragment, opening the fragment if needed.
+func (h *Hub) AddPart(stream string, p *Part) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.stream(stream)
+	f := s.find(p.Session, p.Fragment)
+	if f == nil {
+		f = &LiveFragment{Session: p.Session, Index: p.Fragment, Init: p.Init}
+		s.frags = append(s.frags, f)
+	}
+	f.Parts = append(f.Parts, p)
+	s.notify()
+}
+
+// CloseFragment records that a fragment is complete.
+func (h *Hub) CloseFragment(stream string, fr *Fragment) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.stream(stream)
+	f := s.find(fr.Session, fr.Index)
+	if f == nil {
+		f = &LiveFragment{Session: fr.Session, Index: fr.Index, Init: fr.Init}
+		s.frags = append(s.frags, f)
+	}
+	f.Closed = fr
+	h.trim(s)
+	s.notify()
+}
+
+// Indexed records the fragment number an archived fragment received.
+func (h *Hub) Indexed(stream, session string, index int, number string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.m[stream]
+	if s == nil {
+		return
+	}
+	if f := s.find(session, index); f != nil {
+		f.Number = number
+		s.notify()
+	}
+}
+
+// View returns a snapshot of a stream's live edge.
+func (h *Hub) View(stream string) View {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s := h.stream(stream)
+	frags := make([]*LiveFragment, len(s.frags))
+	for i, f := range s.frags {
+		c := *f
+		c.Parts = f.Parts[:len(f.Parts):len(f.Parts)]
+		frags[i] = &c
+	}
+	return View{Live: s.live, Session: s.session, Since: s.since, Fragments: frags, Updated: s.changed}
+}
+
+// Forget drops a stream (when it is deleted).
+func (h *Hub) Forget(stream string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s := h.m[stream]; s != nil {
+		s.notify()
+		delete(h.m, stream)
+	}
+}
+
+func (s *liveStream) find(session string, index int) *LiveFragment {
+	for i := len(s.frags) - 1; i >= 0; i-- {
+		if f := s.frags[i]; f.Session == session && f.Index == index {
+			return f
+		}
+	}
+	return nil
+}
+
+// trim drops closed fragments beyond the keep window, keeping at least 3.
+func (h *Hub) trim(s *liveStream) {
+	var held time.Duration
+	cut := 0
+	for i := len(s.frags) - 1; i >= 0; i-- {
+		f := s.frags[i]
+		if f.Closed == nil {
+			continue
+		}
+		held += f.Closed.Duration
+		if held > h.keep && len(s.frags)-i > 3 {
+			cut = i
+			break
+		}
+	}
+	if cut > 0 {
+		s.frags = append([]*LiveFragment(nil), s.frags[cut:]...)
+	}
+}

@@ -1,0 +1,178 @@
+package ingest
+
+import (
+	"bytes"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sluice-dev/sluice/fragments"
+)
+
+// session is one publishing session: the writer on the front end's
+// goroutine, and an archiver goroutine that stores and indexes closed
+// fragments in order.
+type session struct {
+	r      *Recorder
+	stream string
+	info   fragments.Stream
+	id     string
+	src    Source
+	since  time.Time
+	tracks []fragments.TrackInfo
+
+	mu     sync.Mutex // guards w and the counters below
+	w      *fragments.Writer
+	closed bool
+	frags  int
+	bytes  int64
+	last   time.Time
+	drops  int
+
+	queue     chan *fragments.Fragment
+	done      chan struct{} // closed when the archiver has finished
+	prev      chan struct{} // the previous session's done, or nil
+	state     *streamState  // guarded by r.mu
+	closeOnce sync.Once
+}
+
+// initTouchEvery: an init segment still in use is written again this often,
+// so that the retention sweeper (which goes by modification time) never
+// removes an init that a live fragment needs.
+const initTouchEvery = time.Hour
+
+// Write implements Session.
+func (s *session) Write(u fragments.Unit) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.closed {
+		_ = s.w.Write(u)
+	}
+}
+
+// Close implements Session.
+func (s *session) Close() {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.w.Close()
+		s.mu.Unlock()
+		close(s.queue)
+		r := s.r
+		r.mu.Lock()
+		if r.active[s.stream] == s {
+			delete(r.active, s.stream)
+		}
+		r.mu.Unlock()
+		r.hub.Unpublish(s.stream, s.id)
+		r.log.Info("session ended", "stream", s.stream, "session", s.id, "fragments", s.frags, "bytes", s.bytes)
+	})
+}
+
+// onFragment runs on the writer's goroutine (under s.mu): it publishes the
+// fragment to the live edge and queues it for storage without blocking.
+func (s *session) onFragment(f *fragments.Fragment) {
+	s.r.hub.CloseFragment(s.stream, f)
+	s.frags++
+	s.bytes += int64(len(f.Bytes))
+	s.last = f.ProducerStart
+	s.r.mu.Lock()
+	s.state.lastEnd = f.ProducerStart.Add(f.Duration)
+	s.r.mu.Unlock()
+	select {
+	case s.queue <- f:
+	default:
+		s.drops++
+		s.r.log.Error("archive queue full: fragment dropped (storage too slow)", "stream", s.stream, "session", s.id, "fragment", f.Index)
+	}
+}
+
+func (s *session) status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return Status{Stream: s.stream, Session: s.id, Source: s.src, Since: s.since, Tracks: s.tracks,
+		Fragments: s.frags, Bytes: s.bytes, LastFragment: s.last, Dropped: s.drops}
+}
+
+// archive stores and indexes the session's fragments in order: object
+// first, then the index record, so that the index never points at a
+// missing object.
+func (s *session) archive() {
+	defer s.r.wg.Done()
+	defer close(s.done)
+	if s.prev != nil {
+		<-s.prev // index after the previous session of the stream
+	}
+	prefix := fragments.MediaPrefix(s.info)
+	inits := map[string]time.Time{} // init ID -> last written
+	for f := range s.queue {
+		if s.retentionHours() == 0 {
+			continue // live only: nothing is archived
+		}
+		initKey := prefix + "init/" + f.Init.ID + ".mp4"
+		if t, ok := inits[f.Init.ID]; !ok || time.Since(t) > initTouchEvery {
+			if err := s.put(initKey, f.Init.Bytes); err != nil {
+				s.r.log.Error("storing init segment; fragment not archived", "stream", s.stream, "key", initKey, "err", err)
+				continue
+			}
+			inits[f.Init.ID] = time.Now()
+		}
+		key := fmt.Sprintf("%sfragments/%013d-%s-%06d.m4s", prefix, f.ProducerStart.UnixMilli(), s.id, f.Index)
+		if err := s.put(key, f.Bytes); err != nil {
+			s.r.log.Error("storing fragment; not archived", "stream", s.stream, "key", key, "err", err)
+			continue
+		}
+		number, err := s.index(fragments.Info{
+			Key: key, InitKey: initKey, ProducerTime: f.ProducerStart, ServerTime: f.ServerStart,
+			Duration: f.Duration, Size: int64(len(f.Bytes)), Keyframe: f.Keyframe, Discontinuity: f.Discontinuity,
+			Session: s.id, Samples: f.Samples, Tracks: f.Init.Tracks,
+		})
+		if err != nil {
+			s.r.log.Error("indexing fragment; its object is an orphan the sweeper will remove", "stream", s.stream, "key", key, "err", err)
+			continue
+		}
+		s.r.hub.Indexed(s.stream, s.id, f.Index, number)
+	}
+}
+
+func (s *session) retentionHours() int {
+	info, err := s.r.lib.Describe(s.r.ctx, s.stream)
+	if err != nil {
+		return s.info.RetentionHours
+	}
+	return info.RetentionHours
+}
+
+// put stores an object, retrying with backoff for up to about a minute.
+func (s *session) put(key string, b []byte) error {
+	return retry(s.r, func() error {
+		return s.r.bucket.Put(s.r.ctx, key, bytes.NewReader(b), int64(len(b)))
+	})
+}
+
+func (s *session) index(in fragments.Info) (string, error) {
+	var number string
+	err := retry(s.r, func() error {
+		n, err := s.r.lib.Append(s.r.ctx, s.stream, in)
+		number = n
+		return err
+	})
+	return number, err
+}
+
+func retry(r *Recorder, fn func() error) error {
+	var err error
+	wait := 100 * time.Millisecond
+	for attempt := 0; attempt < 8; attempt++ {
+		if err = fn(); err == nil || r.ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-r.ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 15*time.Second)
+	}
+	return err
+}

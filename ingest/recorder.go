@@ -1,0 +1,248 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/storage"
+	"github.com/sluice-dev/sluice/streams"
+)
+
+// RecorderConfig configures a Recorder. Zero values take the defaults.
+type RecorderConfig struct {
+	// AutoCreate creates a stream that does not exist when someone
+	// publishes to it; when false, publishing needs a stream created first.
+	AutoCreate bool
+	// CreateRetentionHours is the retention of auto-created streams.
+	// Default 24.
+	CreateRetentionHours int
+	// Fragment cutting; see fragments.WriterConfig. Defaults 2s, 20s, 200ms.
+	TargetDuration, MaxDuration, PartDuration time.Duration
+	// QueueFragments bounds the fragments of one session waiting for
+	// storage. Default 256 (over 8 minutes at 2 s fragments); past it the
+	// newest fragment is dropped and logged, and the recording goes on.
+	QueueFragments int
+	// Logger defaults to slog.Default().
+	Logger *slog.Logger
+}
+
+// Recorder turns publishing sessions into archived, indexed fragments and
+// the live edge. New -> Open sessions -> Close.
+type Recorder struct {
+	lib    *fragments.Library
+	bucket storage.Bucket
+	hub    *fragments.Hub
+	cfg    RecorderConfig
+	log    *slog.Logger
+
+	ctx    context.Context // storage and index writes; cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	active  map[string]*session
+	streams map[string]*streamState
+}
+
+// streamState is what the recorder remembers of a stream between sessions.
+type streamState struct {
+	lastEnd time.Time     // producer end of the stream's last fragment
+	tail    chan struct{} // closed when the last session's archiver is done
+}
+
+// NewRecorder returns a Recorder writing media to bucket, the index to lib
+// and the live edge to hub.
+func NewRecorder(lib *fragments.Library, bucket storage.Bucket, hub *fragments.Hub, cfg RecorderConfig) *Recorder {
+	if cfg.CreateRetentionHours == 0 {
+		cfg.CreateRetentionHours = 24
+	}
+	if cfg.QueueFragments <= 0 {
+		cfg.QueueFragments = 256
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	r := &Recorder{lib: lib, bucket: bucket, hub: hub, cfg: cfg, log: cfg.Logger.With("component", "recorder"), active: map[string]*session{}, streams: map[string]*streamState{}}
+	r.ctx, r.cancel = context.WithCancel(context.Background())
+	return r
+}
+
+// Close ends every session and waits until their fragments are stored and
+// indexed, or ctx ends (then pending storage writes are abandoned).
+func (r *Recorder) Close(ctx context.Context) {
+	r.mu.Lock()
+	sessions := make([]*session, 0, len(r.active))
+	for _, s := range r.active {
+		sessions = append(sessions, s)
+	}
+	r.mu.Unlock()
+	for _, s := range sessions {
+		s.Close()
+	}
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		r.log.Warn("shutdown: abandoning fragments still waiting for storage")
+	}
+	r.cancel()
+	<-done
+}
+
+// Open starts a session of stream with the given tracks. Tracks whose codec
+// cannot be recorded must have been removed by the caller; an empty list
+// is ErrNoTracks. ErrUnknownStream when the stream does not exist and
+// AutoCreate is off; ErrBusy when it already has a publisher.
+func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks []fragments.Track) (Session, error) {
+	if len(tracks) == 0 {
+		return nil, ErrNoTracks
+	}
+	info, err := r.ensureStream(ctx, stream, tracks)
+	if err != nil {
+		return nil, err
+	}
+	last, hasLast, err := r.lib.Last(ctx, stream)
+	if err != nil {
+		return nil, fmt.Errorf("reading the index of %s: %w", stream, err)
+	}
+	notBefore := time.Time{}
+	if hasLast {
+		notBefore = last.End()
+	}
+	s := &session{r: r, stream: stream, info: info, id: newSessionID(), src: src, since: time.Now()}
+	s.queue = make(chan *fragments.Fragment, r.cfg.QueueFragments)
+	s.done = make(chan struct{})
+	cfg := fragments.WriterConfig{
+		Session:        s.id,
+		TargetDuration: r.cfg.TargetDuration,
+		MaxDuration:    r.cfg.MaxDuration,
+		PartDuration:   r.cfg.PartDuration,
+		OnPart:         func(p *fragments.Part) { r.hub.AddPart(stream, p) },
+		OnFragment:     s.onFragment,
+		Logger:         r.log,
+	}
+	for i, t := range tracks {
+		s.tracks = append(s.tracks, fragments.TrackInfoOf(i+1, t))
+	}
+
+	r.mu.Lock()
+	if _, busy := r.active[stream]; busy {
+		r.mu.Unlock()
+		return nil, fmt.Errorf("%w: %s", ErrBusy, stream)
+	}
+	st := r.streams[stream]
+	if st == nil {
+		st = &streamState{}
+		r.streams[stream] = st
+	}
+	// The previous session's fragments may still be on their way to the
+	// index: start after them in time, and index after them in order.
+	if st.lastEnd.After(notBefore) {
+		notBefore = st.lastEnd
+	}
+	cfg.NotBefore = notBefore
+	cfg.Discontinuity = !notBefore.IsZero()
+	if s.w, err = fragments.NewWriter(cfg, tracks); err != nil {
+		r.mu.Unlock()
+		return nil, err
+	}
+	s.prev, st.tail = st.tail, s.done
+	s.state = st
+	r.active[stream] = s
+	r.wg.Add(1)
+	r.mu.Unlock()
+	r.hub.Publish(stream, s.id, s.since)
+	go s.archive()
+	r.log.Info("recording", "stream", stream, "session", s.id, "source", src.Kind, "remote", src.Remote, "tracks", len(tracks))
+	return s, nil
+}
+
+// ensureStream returns the stream, creating it when allowed.
+func (r *Recorder) ensureStream(ctx context.Context, name string, tracks []fragments.Track) (fragments.Stream, error) {
+	info, err := r.lib.Describe(ctx, name)
+	if errors.Is(err, streams.ErrNotFound) {
+		if !r.cfg.AutoCreate {
+			return info, fmt.Errorf("%w: %s (create it first, or enable automatic creation)", ErrUnknownStream, name)
+		}
+		info, err = r.lib.Create(ctx, fragments.StreamSpec{Name: name, RetentionHours: r.cfg.CreateRetentionHours, MediaType: mediaType(tracks)})
+		if errors.Is(err, streams.ErrInUse) { // created concurrently
+			err = nil
+		}
+		if err != nil {
+			return info, err
+		}
+		r.log.Info("stream created on publish", "stream", name)
+	} else if err != nil {
+		return info, err
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		info, err = r.lib.Describe(ctx, name)
+		if err != nil {
+			return info, err
+		}
+		switch info.Status {
+		case "ACTIVE", "UPDATING":
+			return info, nil
+		case "DELETING":
+			return info, fmt.Errorf("%w: %s is being deleted", ErrUnknownStream, name)
+		}
+		if time.Now().After(deadline) {
+			return info, fmt.Errorf("stream %s stayed %s", name, info.Status)
+		}
+		select {
+		case <-ctx.Done():
+			return info, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+func mediaType(tracks []fragments.Track) string {
+	ti := fragments.TrackInfoOf(1, tracks[0])
+	return ti.Kind + "/" + ti.Name
+}
+
+// Status describes a stream being recorded.
+type Status struct {
+	Stream       string
+	Session      string
+	Source       Source
+	Since        time.Time
+	Tracks       []fragments.TrackInfo
+	Fragments    int
+	Bytes        int64
+	LastFragment time.Time
+	Dropped      int
+}
+
+// Active lists the streams being recorded, sorted by name.
+func (r *Recorder) Active() []Status {
+	r.mu.Lock()
+	sessions := make([]*session, 0, len(r.active))
+	for _, s := range r.active {
+		sessions = append(sessions, s)
+	}
+	r.mu.Unlock()
+	// Lock order is session, then recorder: status() outside r.mu.
+	out := make([]Status, 0, len(sessions))
+	for _, s := range sessions {
+		out = append(out, s.status())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Stream < out[j].Stream })
+	return out
+}
+
+func newSessionID() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
