@@ -51,7 +51,7 @@ func New(cfg Config, core *streams.Core) *Server {
 	s := &Server{cfg: cfg, core: core, reg: reg}
 
 	mux := http.NewServeMux()
-	mux.Handle("POST /{$}", kds.New(core, kds.Config{Logger: cfg.Logger, Registry: reg}))
+	mux.Handle("POST /{$}", kds.New(core, kds.Config{Logger: cfg.Logger, Metrics: reg}))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+)
+
+// binary is the sluice binary built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "sluice-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "sluice")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building sluice: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is a sluice process under test.
+type server struct {
+	cmd  *exec.Cmd
+	url  string
+	log  *logBuffer
+	done chan struct{}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startServer runs sluice on free loopback ports with dataDir and waits
+// until /readyz answers.
+func startServer(t *testing.T, dataDir string, args ...string) *server {
+	t.Helper()
+	port := freePort(t)
+	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", fmt.Sprintf("127.0.0.1:%d", port)}, args...)
+	cmd := exec.Command(binary, all...)
+	log := &logBuffer{}
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), log: log, done: make(chan struct{})}
+	go func() { cmd.Wait(); close(s.done) }()
+	t.Cleanup(func() { s.kill() })
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		resp, err := http.Get(s.url + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return s
+			}
+		}
+		select {
+		case <-s.done:
+			t.Fatalf("sluice exited: %s", log.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sluice not ready: %s", log.String())
+		}
+	}
+}
+
+func (s *server) kill() {
+	s.cmd.Process.Signal(syscall.SIGKILL)
+	<-s.done
+}
+
+// stop sends SIGTERM and waits for a graceful exit.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("sluice did not stop on SIGTERM: %s", s.log.String())
+	}
+	if code := s.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("sluice exited %d after SIGTERM: %s", code, s.log.String())
+	}
+}
+
+// logBuffer collects a process's output; safe for its two copiers.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func kinesisClient(url string) *kinesis.Client {
+	return kinesis.New(kinesis.Options{
+		BaseEndpoint: aws.String(url),
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Retryer:      aws.NopRetryer{},
+	})
+}
+
+func waitStreamActive(t *testing.T, kc *kinesis.Client, name string) *kinesis.DescribeStreamOutput {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		out, err := kc.DescribeStream(context.Background(), &kinesis.DescribeStreamInput{StreamName: aws.String(name)})
+		if err == nil && out.StreamDescription.StreamStatus == "ACTIVE" {
+			return out
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stream %s not ACTIVE: %v", name, err)
+		}
+	}
+}

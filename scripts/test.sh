@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# test.sh: install everything the tests need, then run every test CI runs.
+#
+#   scripts/test.sh            install what is missing, vet, run all tests
+#   scripts/test.sh --no-install   skip the installs (tools already present)
+#   SLUICE_LONG=1 scripts/test.sh  also run the long soak and fuzz runs
+#
+# Installs (idempotent; needs root for apt-get): Debian packages (ffmpeg,
+# AWS CLI v2, GStreamer RTSP server for the fake camera), Go tools at pinned
+# versions (versitygw for S3, nats-server for the external-NATS run).
+# Starts the servers the tests need itself, on free loopback ports, and
+# stops them on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+install=1
+[ "${1:-}" = "--no-install" ] && install=0
+
+readonly apt_packages=(
+	ffmpeg                             # ffmpeg/ffprobe: publishers and media checks
+	awscli                             # AWS CLI v2 at /usr/bin/aws
+	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools
+	gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
+)
+readonly nats_server_version=v2.15.2
+
+gobin() {
+	local d
+	d="$(go env GOBIN)"
+	[ -n "$d" ] || d="$(go env GOPATH | cut -d: -f1)/bin"
+	printf '%s\n' "$d"
+}
+
+if [ "$install" = 1 ]; then
+	missing=()
+	for p in "${apt_packages[@]}"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		echo "== apt-get install ${missing[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	fi
+	echo "== go tools"
+	bash scripts/versitygw.sh install >/dev/null
+	if ! go version -m "$(gobin)/nats-server" 2>/dev/null | grep -q "nats-server/v2[[:space:]]*$nats_server_version"; then
+		go install "github.com/nats-io/nats-server/v2@$nats_server_version"
+	fi
+fi
+export PATH="$(gobin):$PATH"
+
+echo "== go vet"
+go vet ./...
+
+echo "== go test (embedded JetStream)"
+go test -count=1 -timeout 20m ./...
+
+echo "== go test (stream core on an external nats-server $nats_server_version)"
+natsdir="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+nats-server -a 127.0.0.1 -p "$port" -js -sd "$natsdir" --max_payload 12582912 >"$natsdir/log" 2>&1 &
+natspid=$!
+trap 'kill $natspid 2>/dev/null || true; wait $natspid 2>/dev/null || true; rm -rf "$natsdir"' EXIT
+for _ in $(seq 50); do
+	(echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+	sleep 0.1
+done
+SLUICE_TEST_NATS_URL="nats://127.0.0.1:$port" go test -count=1 -p 1 -timeout 10m ./streams/... ./web/kds/...
+
+if [ "${SLUICE_LONG:-0}" = 1 ]; then
+	echo "== long runs: fuzzing"
+	go test -run '^$' -fuzz FuzzValidKey -fuzztime 60s ./storage/
+fi
+echo "== all tests passed"
