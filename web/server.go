@@ -13,8 +13,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/web/kds"
+	"github.com/sluice-dev/sluice/web/kvs"
 )
 
 // Config configures the HTTP server.
@@ -30,16 +33,28 @@ type Config struct {
 	ShutdownTimeout time.Duration
 }
 
+// Deps are the components the HTTP surface serves.
+type Deps struct {
+	// Streams is the data-stream core (Kinesis Data Streams API).
+	Streams *streams.Core
+	// Video is the video stream registry and index (Kinesis Video Streams API).
+	Video *fragments.Library
+	// Archive holds video media.
+	Archive storage.Bucket
+	// Ready checks, all of which must pass for /readyz.
+	Ready []func(context.Context) error
+}
+
 // Server is the HTTP server. New -> Serve -> (ctx cancelled) -> returns.
 type Server struct {
 	cfg     Config
-	core    *streams.Core
+	deps    Deps
 	reg     *prometheus.Registry
 	handler http.Handler
 }
 
 // New builds the server and its routes.
-func New(cfg Config, core *streams.Core) *Server {
+func New(cfg Config, deps Deps) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -48,10 +63,13 @@ func New(cfg Config, core *streams.Core) *Server {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	s := &Server{cfg: cfg, core: core, reg: reg}
+	s := &Server{cfg: cfg, deps: deps, reg: reg}
 
 	mux := http.NewServeMux()
-	mux.Handle("POST /{$}", kds.New(core, kds.Config{Logger: cfg.Logger, Metrics: reg}))
+	// Kinesis Data Streams: POST / with X-Amz-Target. Kinesis Video
+	// Streams: POST /<operation>.
+	mux.Handle("POST /{$}", kds.New(deps.Streams, kds.Config{Logger: cfg.Logger, Metrics: reg}))
+	mux.Handle("POST /", kvs.New(deps.Video, deps.Archive, kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg}))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
@@ -110,10 +128,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	if err := s.core.Ready(ctx); err != nil {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "not ready:", err)
-		return
+	for _, ready := range s.deps.Ready {
+		if err := ready(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintln(w, "not ready:", err)
+			return
+		}
 	}
 	fmt.Fprintln(w, "ready")
 }

@@ -32,6 +32,18 @@ type config struct {
 	MaxShards        int
 	OnDemandShards   int
 
+	Storage             string
+	RTSPAddr            string
+	RTSPUDPRTPAddr      string
+	RTSPUDPRTCPAddr     string
+	RTSPUDP             bool
+	AutoCreate          bool
+	AutoCreateRetention int
+	FragmentDuration    time.Duration
+	FragmentMaxDuration time.Duration
+	PartDuration        time.Duration
+	SweepInterval       time.Duration
+
 	LogFormat string
 	LogLevel  string
 
@@ -60,6 +72,17 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.BoolVar(&c.ThroughputLimits, "throughput-limits", true, "enforce the Kinesis per-shard limits (1 MiB/s or 1,000 records/s in; 2 MiB/s and 5 reads/s out), per node")
 	fs.IntVar(&c.MaxShards, "max-shards", 1000, "account shard limit (DescribeLimits ShardLimit)")
 	fs.IntVar(&c.OnDemandShards, "on-demand-shards", 4, "shard count of ON_DEMAND streams (fixed; automatic scaling is not done)")
+	fs.StringVar(&c.Storage, "storage", "", "archive for video: file:///abs/dir or s3://bucket/prefix?endpoint=URL&region=R&path-style=true (credentials from the AWS chain); empty = <data-dir>/archive")
+	fs.StringVar(&c.RTSPAddr, "rtsp-addr", ":8554", "RTSP listener (TCP) for publishers: rtsp://host:port/<stream>")
+	fs.StringVar(&c.RTSPUDPRTPAddr, "rtsp-udp-rtp-addr", ":8000", "UDP address for RTP of RTSP publishers using UDP transport (even port)")
+	fs.StringVar(&c.RTSPUDPRTCPAddr, "rtsp-udp-rtcp-addr", ":8001", "UDP address for RTCP of RTSP publishers using UDP transport (the RTP port + 1; empty when the RTP port is 0, which picks a free pair)")
+	fs.BoolVar(&c.RTSPUDP, "rtsp-udp", true, "accept the UDP transport for RTSP publishers (TCP is always accepted)")
+	fs.BoolVar(&c.AutoCreate, "auto-create", true, "publishing to an unknown video stream creates it; when false the stream must be created first (createStream)")
+	fs.IntVar(&c.AutoCreateRetention, "auto-create-retention", 24, "retention in hours of video streams created on publish (0 = live only, nothing archived)")
+	fs.DurationVar(&c.FragmentDuration, "fragment-duration", 2*time.Second, "target fragment duration: a fragment closes at the first keyframe after it")
+	fs.DurationVar(&c.FragmentMaxDuration, "fragment-max-duration", 20*time.Second, "hard cap: a fragment closes here even without a keyframe (players cannot start in the next one until its keyframe)")
+	fs.DurationVar(&c.PartDuration, "part-duration", 200*time.Millisecond, "duration of live-edge parts (LL-HLS)")
+	fs.DurationVar(&c.SweepInterval, "sweep-interval", 5*time.Minute, "how often the retention sweeper deletes expired and orphaned media")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests to finish")
@@ -172,6 +195,26 @@ func (c *config) validate() []error {
 	}
 	if c.OnDemandShards < 1 || c.OnDemandShards > 64 {
 		bad("on-demand-shards", "must be 1 to 64")
+	}
+	if c.Storage != "" && !strings.HasPrefix(c.Storage, "file://") && !strings.HasPrefix(c.Storage, "s3://") {
+		bad("storage", "must be file:///abs/dir or s3://bucket/prefix?..., got %q", c.Storage)
+	}
+	for key, addr := range map[string]string{"rtsp-addr": c.RTSPAddr, "rtsp-udp-rtp-addr": c.RTSPUDPRTPAddr, "rtsp-udp-rtcp-addr": c.RTSPUDPRTCPAddr} {
+		if _, _, err := net.SplitHostPort(addr); err != nil && !(key == "rtsp-udp-rtcp-addr" && addr == "") {
+			bad(key, "%v", err)
+		}
+	}
+	if c.AutoCreateRetention < 0 || c.AutoCreateRetention > 87600 {
+		bad("auto-create-retention", "must be 0 to 87600 hours, got %d", c.AutoCreateRetention)
+	}
+	if c.FragmentDuration <= 0 || c.FragmentMaxDuration < c.FragmentDuration {
+		bad("fragment-duration", "must be positive and at most --fragment-max-duration (%v), got %v", c.FragmentMaxDuration, c.FragmentDuration)
+	}
+	if c.PartDuration <= 0 || c.PartDuration > c.FragmentDuration {
+		bad("part-duration", "must be positive and at most --fragment-duration, got %v", c.PartDuration)
+	}
+	if c.SweepInterval < time.Second {
+		bad("sweep-interval", "must be at least 1s, got %v", c.SweepInterval)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log-format", "must be text or json, got %q", c.LogFormat)

@@ -41,7 +41,8 @@ func TestMain(m *testing.M) {
 // server is a sluice process under test.
 type server struct {
 	cmd  *exec.Cmd
-	url  string
+	url  string // HTTP base URL
+	rtsp string // RTSP base URL (append /<stream>)
 	log  *logBuffer
 	done chan struct{}
 }
@@ -60,15 +61,16 @@ func freePort(t *testing.T) int {
 // until /readyz answers.
 func startServer(t *testing.T, dataDir string, args ...string) *server {
 	t.Helper()
-	port := freePort(t)
-	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", fmt.Sprintf("127.0.0.1:%d", port)}, args...)
+	port, rtspPort := freePort(t), freePort(t)
+	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", fmt.Sprintf("127.0.0.1:%d", port),
+		"--rtsp-addr", fmt.Sprintf("127.0.0.1:%d", rtspPort), "--rtsp-udp-rtp-addr", "127.0.0.1:0", "--rtsp-udp-rtcp-addr", ""}, args...)
 	cmd := exec.Command(binary, all...)
 	log := &logBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), log: log, done: make(chan struct{})}
+	s := &server{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), rtsp: fmt.Sprintf("rtsp://127.0.0.1:%d", rtspPort), log: log, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
 	t.Cleanup(func() { s.kill() })
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {

@@ -12,6 +12,10 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/ingest"
+	"github.com/sluice-dev/sluice/ingest/rtsp"
+	storageopen "github.com/sluice-dev/sluice/storage/open"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/embedded"
 	"github.com/sluice-dev/sluice/web"
@@ -29,34 +33,91 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	defer closeNATS()
 
+	base := streams.Config{
+		Region:    cfg.Region,
+		AccountID: cfg.AccountID,
+		Replicas:  cfg.Replicas,
+		Logger:    log,
+	}
+	dataCfg := base
+	dataCfg.Limits = streams.ThroughputLimits{Enabled: cfg.ThroughputLimits}
+	dataCfg.MaxShards = cfg.MaxShards
+	dataCfg.OnDemandShards = cfg.OnDemandShards
 	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	core, err := streams.Open(octx, nc, streams.Config{
-		Region:         cfg.Region,
-		AccountID:      cfg.AccountID,
-		Replicas:       cfg.Replicas,
-		Limits:         streams.ThroughputLimits{Enabled: cfg.ThroughputLimits},
-		MaxShards:      cfg.MaxShards,
-		OnDemandShards: cfg.OnDemandShards,
-		Logger:         log,
-	})
-	cancel()
+	defer cancel()
+	data, err := streams.Open(octx, nc, dataCfg)
 	if err != nil {
 		return err
 	}
-	defer core.Close()
+	defer data.Close()
+	videoCore, err := streams.Open(octx, nc, fragments.CoreConfig(base))
+	if err != nil {
+		return err
+	}
+	defer videoCore.Close()
+	library := fragments.NewLibrary(videoCore, fragments.LibraryConfig{Region: cfg.Region, AccountID: cfg.AccountID})
+
+	archive, err := storageopen.Open(octx, cfg.Storage, filepath.Join(cfg.DataDir, "archive"))
+	if err != nil {
+		return fmt.Errorf("--storage: %w", err)
+	}
+	defer archive.Close()
+
+	hub := fragments.NewHub(0)
+	recorder := ingest.NewRecorder(library, archive, hub, ingest.RecorderConfig{
+		AutoCreate:           cfg.AutoCreate,
+		CreateRetentionHours: cfg.AutoCreateRetention,
+		TargetDuration:       cfg.FragmentDuration,
+		MaxDuration:          cfg.FragmentMaxDuration,
+		PartDuration:         cfg.PartDuration,
+		Logger:               log,
+	})
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+		defer cancel()
+		recorder.Close(sctx)
+	}()
+
+	sweepCtx, stopSweep := context.WithCancel(context.Background())
+	defer stopSweep()
+	sweeper := ingest.NewSweeper(library, archive, ingest.SweeperConfig{Interval: cfg.SweepInterval, Logger: log})
+	go sweeper.Run(sweepCtx)
+
+	rtspSrv := rtsp.NewServer(rtsp.ServerConfig{
+		Addr:        cfg.RTSPAddr,
+		UDPRTPAddr:  cfg.RTSPUDPRTPAddr,
+		UDPRTCPAddr: cfg.RTSPUDPRTCPAddr,
+		DisableUDP:  !cfg.RTSPUDP,
+		Logger:      log,
+	}, recorder)
+	if err := rtspSrv.Start(); err != nil {
+		return fmt.Errorf("RTSP: %w", err)
+	}
+	defer rtspSrv.Close() // before the recorder closes: sessions end first
 
 	srv := web.New(web.Config{
 		Addr:            cfg.HTTPAddr,
 		PublicURL:       cfg.PublicURL,
 		Logger:          log,
 		ShutdownTimeout: cfg.ShutdownTimeout,
-	}, core)
+	}, web.Deps{Streams: data, Video: library, Archive: archive, Ready: []func(context.Context) error{data.Ready, videoCore.Ready}})
 	err = srv.Serve(ctx, func(a net.Addr) {
-		log.Info("sluice serving", "version", version, "http", a.String(), "public_url", cfg.PublicURL,
-			"nats", natsMode(cfg), "durability", cfg.Durability, "data_dir", cfg.DataDir)
+		log.Info("sluice serving", "version", version, "http", a.String(), "rtsp", rtspSrv.Addr().String(),
+			"public_url", cfg.PublicURL, "nats", natsMode(cfg), "durability", cfg.Durability,
+			"data_dir", cfg.DataDir, "storage", storageName(cfg))
 	})
 	log.Info("sluice stopping")
 	return err
+}
+
+func storageName(cfg config) string {
+	if cfg.Storage == "" {
+		return "file://" + filepath.Join(cfg.DataDir, "archive")
+	}
+	if i := strings.IndexByte(cfg.Storage, '?'); i >= 0 {
+		return cfg.Storage[:i] // query may carry endpoints; never credentials, but keep logs short
+	}
+	return cfg.Storage
 }
 
 // connectNATS starts the embedded JetStream (no --nats-url) or connects to

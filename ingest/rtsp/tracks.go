@@ -72,7 +72,10 @@ func buildTracks(desc *description.Session) trackSet {
 		var t *track
 		for _, f := range m.Formats {
 			if t = mapFormat(f); t != nil {
-				break
+				if _, err := t.newDep(); err == nil {
+					break // e.g. H264 packetization-mode 2 has no decoder
+				}
+				t = nil
 			}
 		}
 		if t == nil {

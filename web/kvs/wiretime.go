@@ -1,0 +1,43 @@
+package kvs
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// epochTime is a timestamp member. Both API models leave timestampFormat
+// unset, so REST-JSON sends epoch seconds as a JSON number: the Go SDK
+// writes and reads a float with a millisecond fraction (1700000000.123);
+// AWS CLI v2 (botocore) writes whole seconds and reads either. Sluice
+// writes milliseconds and reads any number, rounded to the millisecond.
+type epochTime time.Time
+
+// maxEpochSeconds bounds accepted timestamps to the years 1684 to 2255:
+// inside what time.Time.UnixNano represents, and far wider than any
+// fragment's time.
+const maxEpochSeconds = 9e9
+
+func (t epochTime) Time() time.Time { return time.Time(t) }
+
+func (t epochTime) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+}
+
+func (t *epochTime) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		return nil
+	}
+	if len(b) == 0 || b[0] != '-' && (b[0] < '0' || b[0] > '9') {
+		return fmt.Errorf("a timestamp must be a JSON number of epoch seconds, got %.40s", b)
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.Abs(f) > maxEpochSeconds {
+		return fmt.Errorf("timestamp %.40s is not a number of epoch seconds between -%g and %g", b, maxEpochSeconds, maxEpochSeconds)
+	}
+	*t = epochTime(time.UnixMilli(int64(math.Round(f * 1000))).UTC())
+	return nil
+}
