@@ -61,10 +61,17 @@ func freePort(t *testing.T) int {
 // until /readyz answers.
 func startServer(t *testing.T, dataDir string, args ...string) *server {
 	t.Helper()
+	return startServerEnv(t, dataDir, nil, args...)
+}
+
+// startServerEnv is startServer with extra environment variables.
+func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) *server {
+	t.Helper()
 	port, rtspPort := freePort(t), freePort(t)
 	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", fmt.Sprintf("127.0.0.1:%d", port),
 		"--rtsp-addr", fmt.Sprintf("127.0.0.1:%d", rtspPort), "--rtsp-udp-rtp-addr", "127.0.0.1:0", "--rtsp-udp-rtcp-addr", ""}, args...)
 	cmd := exec.Command(binary, all...)
+	cmd.Env = append(os.Environ(), env...)
 	log := &logBuffer{}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {

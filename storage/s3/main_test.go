@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -13,11 +14,17 @@ import (
 
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/storage/s3"
+	"github.com/sluice-dev/sluice/storage/s3/s3test"
 )
+
+// withTimeout is a context for TestMain's own requests.
+func withTimeout() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), time.Minute)
+}
 
 // The test run's S3 server and bucket; unavailable says why there are none.
 var (
-	testServer  server
+	testServer  s3test.Server
 	testBucket  string
 	unavailable error
 )
@@ -27,28 +34,24 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	testServer = server{
-		endpoint:  os.Getenv(envEndpoint),
-		accessKey: os.Getenv(envAccessKey),
-		secretKey: os.Getenv(envSecretKey),
-	}
-	if testServer.endpoint == "" {
-		bin, err := findVersitygw()
+	testServer, _ = s3test.FromEnv()
+	if testServer.Endpoint == "" {
+		bin, err := s3test.FindVersitygw()
 		if err != nil {
 			unavailable = err
 			return m.Run()
 		}
-		g, err := startGateway(bin)
+		g, err := s3test.StartGateway(bin)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "s3 tests: %v\n", err)
 			return 1
 		}
-		defer g.stop()
-		testServer = g.server
+		defer g.Stop()
+		testServer = g.Server
 	}
-	testBucket = "sluice-test-" + randomHex(6)
+	testBucket = "sluice-test-" + s3test.RandomHex(6)
 	if err := createBucket(testBucket); err != nil {
-		fmt.Fprintf(os.Stderr, "s3 tests: creating bucket %s at %s: %v\n", testBucket, testServer.endpoint, err)
+		fmt.Fprintf(os.Stderr, "s3 tests: creating bucket %s at %s: %v\n", testBucket, testServer.Endpoint, err)
 		return 1
 	}
 	defer removeBucket(testBucket)
@@ -63,9 +66,9 @@ func requireServer(t *testing.T) {
 		return
 	}
 	if os.Getenv("CI") != "" {
-		t.Fatalf("no S3 server for the s3 tests: %v; %s", unavailable, installHint)
+		t.Fatalf("no S3 server for the s3 tests: %v; %s", unavailable, s3test.InstallHint)
 	}
-	t.Skipf("no S3 server: %v; %s", unavailable, installHint)
+	t.Skipf("no S3 server: %v; %s", unavailable, s3test.InstallHint)
 }
 
 // testConfig is a Config for the test bucket under prefix.
@@ -73,11 +76,11 @@ func testConfig(prefix string) s3.Config {
 	return s3.Config{
 		Bucket:          testBucket,
 		Prefix:          prefix,
-		Endpoint:        testServer.endpoint,
+		Endpoint:        testServer.Endpoint,
 		Region:          "us-east-1",
 		PathStyle:       true,
-		AccessKeyID:     testServer.accessKey,
-		SecretAccessKey: testServer.secretKey,
+		AccessKeyID:     testServer.AccessKey,
+		SecretAccessKey: testServer.SecretKey,
 		PartSize:        s3.MinPartSize,
 	}
 }
@@ -87,9 +90,9 @@ func testConfig(prefix string) s3.Config {
 func rawClient() *sdk.Client {
 	return sdk.New(sdk.Options{
 		Region:       "us-east-1",
-		BaseEndpoint: aws.String(testServer.endpoint),
+		BaseEndpoint: aws.String(testServer.Endpoint),
 		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider(testServer.accessKey, testServer.secretKey, ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(testServer.AccessKey, testServer.SecretKey, ""),
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/storage/s3"
+	"github.com/sluice-dev/sluice/storage/s3/s3test"
 	"github.com/sluice-dev/sluice/storage/storagetest"
 )
 
@@ -21,7 +22,7 @@ import (
 func newBucket(t *testing.T) (b *s3.Bucket, prefix string) {
 	t.Helper()
 	requireServer(t)
-	prefix = "run/" + strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name()) + "/" + randomHex(4)
+	prefix = "run/" + strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name()) + "/" + s3test.RandomHex(4)
 	b, err := s3.New(t.Context(), testConfig(prefix))
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,9 @@
-package s3_test
+// Package s3test runs a real, signature-checking S3 server for tests: the
+// one named by SLUICE_TEST_S3_ENDPOINT (with _ACCESS_KEY and _SECRET_KEY),
+// or else a versitygw (posix backend) started on a free loopback port.
+package s3test
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -16,36 +18,41 @@ import (
 	"time"
 )
 
-// The S3 tests run against a real, signature-checking S3 server: the one
-// named by these variables, or else a versitygw (posix backend) that
-// TestMain starts on a free loopback port and stops afterwards.
+// Environment variables naming an S3 server to test against.
 const (
-	envEndpoint  = "SLUICE_TEST_S3_ENDPOINT"
-	envAccessKey = "SLUICE_TEST_S3_ACCESS_KEY"
-	envSecretKey = "SLUICE_TEST_S3_SECRET_KEY"
+	EnvEndpoint  = "SLUICE_TEST_S3_ENDPOINT"
+	EnvAccessKey = "SLUICE_TEST_S3_ACCESS_KEY"
+	EnvSecretKey = "SLUICE_TEST_S3_SECRET_KEY"
 	envBinary    = "SLUICE_TEST_VERSITYGW" // path of the versitygw binary, optional
 )
 
-const installHint = "install versitygw with: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 " +
-	"(or run scripts/versitygw.sh install), or point " + envEndpoint + ", " + envAccessKey +
-	" and " + envSecretKey + " at an S3 server"
+// InstallHint says how to get an S3 server for the tests.
+const InstallHint = "install versitygw with: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 " +
+	"(or run scripts/versitygw.sh install), or point " + EnvEndpoint + ", " + EnvAccessKey +
+	" and " + EnvSecretKey + " at an S3 server"
 
-// server is where the tests send requests.
-type server struct {
-	endpoint, accessKey, secretKey string
+// Server is where the tests send requests.
+type Server struct {
+	Endpoint, AccessKey, SecretKey string
 }
 
-// gateway is a versitygw process started for the tests.
-type gateway struct {
-	server
+// FromEnv returns the server the environment names, if any.
+func FromEnv() (Server, bool) {
+	s := Server{Endpoint: os.Getenv(EnvEndpoint), AccessKey: os.Getenv(EnvAccessKey), SecretKey: os.Getenv(EnvSecretKey)}
+	return s, s.Endpoint != ""
+}
+
+// Gateway is a versitygw process started for the tests.
+type Gateway struct {
+	Server
 	cmd  *exec.Cmd
 	dir  string
 	done chan error // receives cmd.Wait's result
 }
 
-// findVersitygw returns the versitygw binary: $SLUICE_TEST_VERSITYGW, on
+// FindVersitygw returns the versitygw binary: $SLUICE_TEST_VERSITYGW, on
 // PATH, or in $(go env GOPATH)/bin.
-func findVersitygw() (string, error) {
+func FindVersitygw() (string, error) {
 	if p := os.Getenv(envBinary); p != "" {
 		if _, err := os.Stat(p); err != nil {
 			return "", fmt.Errorf("%s: %w", envBinary, err)
@@ -64,9 +71,9 @@ func findVersitygw() (string, error) {
 	return "", errors.New("versitygw not found on PATH nor in $(go env GOPATH)/bin")
 }
 
-// startGateway starts versitygw on a free loopback port with a new temporary
+// StartGateway starts versitygw on a free loopback port with a new temporary
 // posix root and random root credentials, and waits until it answers.
-func startGateway(bin string) (*gateway, error) {
+func StartGateway(bin string) (*Gateway, error) {
 	var lastErr error
 	for range 3 { // the free port may be taken between probe and bind
 		g, err := tryStartGateway(bin)
@@ -78,7 +85,7 @@ func startGateway(bin string) (*gateway, error) {
 	return nil, lastErr
 }
 
-func tryStartGateway(bin string) (*gateway, error) {
+func tryStartGateway(bin string) (*Gateway, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
@@ -87,18 +94,18 @@ func tryStartGateway(bin string) (*gateway, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &gateway{
-		server: server{
-			endpoint:  "http://" + net.JoinHostPort("127.0.0.1", port),
-			accessKey: "sluice" + randomHex(6),
-			secretKey: randomHex(20),
+	g := &Gateway{
+		Server: Server{
+			Endpoint:  "http://" + net.JoinHostPort("127.0.0.1", port),
+			AccessKey: "sluice" + RandomHex(6),
+			SecretKey: RandomHex(20),
 		},
 		dir:  dir,
 		done: make(chan error, 1),
 	}
 	g.cmd = exec.Command(bin,
 		"--port", net.JoinHostPort("127.0.0.1", port),
-		"--access", g.accessKey, "--secret", g.secretKey,
+		"--access", g.AccessKey, "--secret", g.SecretKey,
 		"--region", "us-east-1", "--quiet",
 		"posix", dir)
 	log, err := os.Create(filepath.Join(os.TempDir(), "sluice-versitygw-"+port+".log"))
@@ -114,7 +121,7 @@ func tryStartGateway(bin string) (*gateway, error) {
 	}
 	go func() { g.done <- g.cmd.Wait() }()
 	if err := g.waitReady(15 * time.Second); err != nil {
-		g.stop()
+		g.Stop()
 		return nil, fmt.Errorf("versitygw on port %s (log %s): %w", port, log.Name(), err)
 	}
 	os.Remove(log.Name())
@@ -123,7 +130,7 @@ func tryStartGateway(bin string) (*gateway, error) {
 
 // waitReady polls until the gateway answers HTTP (any status: unsigned
 // requests get 403) or exits.
-func (g *gateway) waitReady(limit time.Duration) error {
+func (g *Gateway) waitReady(limit time.Duration) error {
 	deadline := time.Now().Add(limit)
 	client := &http.Client{Timeout: time.Second}
 	for time.Now().Before(deadline) {
@@ -133,7 +140,7 @@ func (g *gateway) waitReady(limit time.Duration) error {
 			return fmt.Errorf("exited: %v", err)
 		default:
 		}
-		if resp, err := client.Get(g.endpoint + "/"); err == nil {
+		if resp, err := client.Get(g.Endpoint + "/"); err == nil {
 			resp.Body.Close()
 			return nil
 		}
@@ -142,9 +149,9 @@ func (g *gateway) waitReady(limit time.Duration) error {
 	return fmt.Errorf("not answering after %v", limit)
 }
 
-// stop terminates the gateway (SIGTERM, then SIGKILL after 5 s) and removes
+// Stop terminates the gateway (SIGTERM, then SIGKILL after 5 s) and removes
 // its directory.
-func (g *gateway) stop() {
+func (g *Gateway) Stop() {
 	g.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-g.done:
@@ -165,13 +172,9 @@ func freePort() (string, error) {
 	return port, err
 }
 
-func randomHex(n int) string {
+// RandomHex returns n random bytes in hex.
+func RandomHex(n int) string {
 	p := make([]byte, n)
 	rand.Read(p)
 	return hex.EncodeToString(p)
-}
-
-// withTimeout is a context for TestMain's own requests.
-func withTimeout() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), time.Minute)
 }
