@@ -62,7 +62,9 @@ func listFragments(t *testing.T, url, stream string) []listedFragment {
 	t.Helper()
 	var out struct{ Fragments []listedFragment }
 	runAWS(t, url, &out, "kinesis-video-archived-media", "list-fragments", "--stream-name", stream)
-	sort.Slice(out.Fragments, func(i, j int) bool { return out.Fragments[i].ProducerTimestamp.Before(out.Fragments[j].ProducerTimestamp) })
+	sort.Slice(out.Fragments, func(i, j int) bool {
+		return out.Fragments[i].ProducerTimestamp.Before(out.Fragments[j].ProducerTimestamp)
+	})
 	return out.Fragments
 }
 

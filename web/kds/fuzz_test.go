@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -60,7 +61,7 @@ func FuzzHandler(f *testing.F) {
 	}
 
 	core := streamstest.Open(f, streams.Config{MaxShards: 40, MemoryStorage: true})
-	h := kds.New(core, kds.Config{})
+	h := kds.New(core, kds.Config{Logger: slog.New(slog.DiscardHandler)})
 	f.Cleanup(func() { h.Close() })
 	ctx := context.Background()
 	if err := core.CreateStream(ctx, "fz", streams.CreateOptions{ShardCount: 2}); err != nil {

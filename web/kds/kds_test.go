@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -37,6 +38,9 @@ func newEnv(t testing.TB, scfg streams.Config, kcfg kds.Config) *env {
 	t.Helper()
 	core := streamstest.Open(t, scfg)
 	reg := prometheus.NewRegistry()
+	if kcfg.Logger == nil {
+		kcfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	if kcfg.Metrics == nil {
 		kcfg.Metrics = reg
 	}
@@ -73,7 +77,7 @@ func h2cClient() *http.Client {
 // testClock is a Now hook that tests move forward.
 type testClock struct{ off atomic.Int64 }
 
-func (c *testClock) Now() time.Time           { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *testClock) Now() time.Time          { return time.Now().Add(time.Duration(c.off.Load())) }
 func (c *testClock) advance(d time.Duration) { c.off.Add(int64(d)) }
 
 func ctxT(t testing.TB) context.Context {

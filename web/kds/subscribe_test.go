@@ -2,7 +2,6 @@ package kds_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -276,5 +275,4 @@ func TestSubscribeToShardErrorsBeforeStart(t *testing.T) {
 			t.Fatalf("body %s", r.Body)
 		}
 	}
-	_ = context.Background
 }

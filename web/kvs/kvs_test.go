@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -59,6 +60,9 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	var bucket storage.Bucket = b
 	if opts.wrapBucket != nil {
 		bucket = opts.wrapBucket(b)
+	}
+	if opts.cfg.Logger == nil {
+		opts.cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := kvs.New(lib, bucket, opts.cfg)
 	srv := httptest.NewServer(h)

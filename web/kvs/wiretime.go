@@ -23,8 +23,24 @@ const maxEpochSeconds = 9e9
 func (t epochTime) Time() time.Time { return time.Time(t) }
 
 func (t epochTime) MarshalJSON() ([]byte, error) {
-	ms := time.Time(t).UnixMilli()
-	return strconv.AppendFloat(nil, float64(ms)/1000, 'f', -1, 64), nil
+	return strconv.AppendFloat(nil, wireSeconds(time.Time(t).UnixMilli()), 'f', -1, 64), nil
+}
+
+// wireSeconds returns ms as seconds, nudged so that readers that truncate
+// get ms back. The Go SDK multiplies the seconds by 1000 in float64
+// precision and truncates toward zero, so the nearest double to, say,
+// 1700000000.123 (which lies just below it) would read as ...122 ms. The
+// next double away from zero is still within a microsecond, so readers
+// that round are not affected.
+func wireSeconds(ms int64) float64 {
+	f := float64(ms) / 1000
+	for range 4 {
+		if int64(math.Trunc(f*1000)) == ms {
+			break
+		}
+		f = math.Nextafter(f, math.Copysign(math.Inf(1), f))
+	}
+	return f
 }
 
 func (t *epochTime) UnmarshalJSON(b []byte) error {
