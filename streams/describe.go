@@ -75,6 +75,8 @@ func toShard(sh shardMeta) Shard {
 		StartingHashKey:        sh.Start,
 		EndingHashKey:          sh.End,
 		StartingSequenceNumber: formatSeq(sh.Index, 0),
+		CreatedAt:              sh.CreatedAt,
+		ClosedAt:               sh.ClosedAt,
 	}
 	if sh.Parent >= 0 {
 		out.ParentID = shardID(sh.Parent)

@@ -117,18 +117,43 @@ func (c *Core) GetRecords(ctx context.Context, iter string, limit int) (GetRecor
 	}
 	c.limits.chargeRead(m.ID, sh.Index, page.bytes, now)
 
-	res := GetRecordsResult{Records: page.records, MillisBehindLatest: page.behind.Milliseconds()}
+	res := GetRecordsResult{Stream: m.Name, Records: page.records, MillisBehindLatest: page.behind.Milliseconds()}
 	next := it
 	next.Issued = now
-	if len(page.records) > 0 {
+	if page.lastSeq > 0 {
 		next.ByTime, next.Seq = false, page.lastSeq+1
 	}
-	if sh.Closed && (next.ByTime && len(page.records) == 0 || !next.ByTime && next.Seq > sh.EndSeq) {
+	if sh.Closed && (next.ByTime && page.lastSeq == 0 || !next.ByTime && next.Seq > sh.EndSeq) {
 		res.ChildShards = childShards(m, sh.Index)
 		return res, nil
 	}
 	res.NextIterator = c.encodeIterator(next)
 	return res, nil
+}
+
+// seqAtTime returns the sequence of the first record stored at or after
+// at, or the sequence after the shard's last record if there is none.
+func (c *Core) seqAtTime(ctx context.Context, m *streamMeta, sh *shardMeta, at time.Time) (uint64, error) {
+	msgs, err := jetstreamext.GetBatch(ctx, c.js, c.jsStreamName(m.ID, sh.Index), 1, jetstreamext.GetBatchStartTime(at))
+	if err != nil {
+		return 0, errf(ErrUnavailable, "reading %s: %v", shardID(sh.Index), err)
+	}
+	for msg, err := range msgs {
+		if err == nil {
+			return msg.Sequence, nil
+		}
+		if !errors.Is(err, jetstreamext.ErrNoMessages) {
+			return 0, errf(ErrUnavailable, "reading %s: %v", shardID(sh.Index), err)
+		}
+	}
+	if sh.Closed {
+		return sh.EndSeq + 1, nil
+	}
+	st, err := c.shardState(ctx, m, sh.Index)
+	if err != nil {
+		return 0, err
+	}
+	return st.LastSeq + 1, nil
 }
 
 // page is what one read of a shard returned.
@@ -173,9 +198,13 @@ func (c *Core) readShard(ctx context.Context, m *streamMeta, sh *shardMeta, it i
 		if sh.Closed && msg.Sequence > sh.EndSeq {
 			break
 		}
+		p.lastSeq = msg.Sequence
+		pending = numPending(msg)
 		pk, data, err := decodeRecord(msg.Data)
 		if err != nil {
-			c.log.Error("skipping unreadable record", "stream", m.Name, "shard", sh.Index, "seq", msg.Sequence)
+			if err != errBarrier {
+				c.log.Error("skipping unreadable record", "stream", m.Name, "shard", sh.Index, "seq", msg.Sequence)
+			}
 			continue
 		}
 		p.records = append(p.records, Record{
@@ -185,12 +214,10 @@ func (c *Core) readShard(ctx context.Context, m *streamMeta, sh *shardMeta, it i
 			PartitionKey:   pk,
 			EncryptionType: m.EncryptionType,
 		})
-		p.lastSeq = msg.Sequence
 		p.bytes += len(data) + len(pk)
 		lastTime = msg.Time
-		pending = numPending(msg)
 	}
-	if pending > 0 {
+	if pending > 0 && !lastTime.IsZero() {
 		p.behind = max(c.cfg.Now().Sub(lastTime), 0)
 	}
 	return p, nil

@@ -2,6 +2,7 @@ package streams
 
 import (
 	"testing"
+	"time"
 )
 
 func TestUniformRangesMatchKinesis(t *testing.T) {
@@ -82,7 +83,7 @@ func TestPlanUniformGivesUniformShards(t *testing.T) {
 			m.Shards = append(m.Shards, shardMeta{Index: i, Parent: -1, AdjacentParent: -1, Start: r[0], End: r[1]})
 		}
 		for _, st := range planUniform(m, to) {
-			applyStepMeta(m, st)
+			applyStepMeta(m, st, time.Time{})
 		}
 		want := uniformRanges(to)
 		cc := newCached(m, 1)

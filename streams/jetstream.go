@@ -46,23 +46,26 @@ func (c *Core) ensureShard(ctx context.Context, m *streamMeta, s shardMeta) erro
 	return nil
 }
 
-// closeShard stops writes to a shard (its stream moves to the closed
-// subject) and returns its last sequence. Idempotent.
+// closeShard stops writes to a shard and sets its EndSeq. Idempotent.
+//
+// The shard's stream moves to the closed subject, so no new write reaches
+// it. Writes already accepted may still sit in the stream's inbound queue
+// and be stored (and acknowledged) after the change; so a barrier message
+// is published to the closed subject: it goes through the same queue, and
+// its sequence, minus one, is the last record of the shard. Readers skip
+// barriers (a re-run leaves a second one, inside the range, skipped too).
 func (c *Core) closeShard(ctx context.Context, m *streamMeta, s *shardMeta) error {
 	closed := *s
 	closed.Closed = true
-	st, err := c.js.CreateOrUpdateStream(ctx, c.shardConfig(m, closed))
-	if err != nil {
+	if _, err := c.js.CreateOrUpdateStream(ctx, c.shardConfig(m, closed)); err != nil {
 		return errf(ErrUnavailable, "closing %s of stream %s: %v", shardID(s.Index), m.Name, err)
 	}
-	// Re-read the state after the subject change so that every write the
-	// stream accepted before it is counted.
-	info, err := st.Info(ctx)
+	ack, err := c.js.Publish(ctx, c.jsClosedSubject(m.ID, s.Index), []byte{barrierByte})
 	if err != nil {
-		return errf(ErrUnavailable, "closing %s of stream %s: %v", shardID(s.Index), m.Name, err)
+		return errf(ErrUnavailable, "closing %s of stream %s: barrier: %v", shardID(s.Index), m.Name, err)
 	}
 	s.Closed = true
-	s.EndSeq = info.State.LastSeq
+	s.EndSeq = ack.Sequence - 1
 	s.ClosedAt = c.cfg.Now()
 	return nil
 }

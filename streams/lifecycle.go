@@ -2,6 +2,7 @@ package streams
 
 import (
 	"context"
+	"strings"
 	"time"
 )
 
@@ -41,6 +42,11 @@ func (c *Core) CreateStream(ctx context.Context, name string, opts CreateOptions
 	if retention < c.cfg.MinRetentionHours || retention > c.cfg.MaxRetentionHours {
 		return errf(ErrInvalidArgument, "Retention period must be %d to %d hours, got %d.", c.cfg.MinRetentionHours, c.cfg.MaxRetentionHours, retention)
 	}
+	for k := range opts.Tags {
+		if strings.HasPrefix(k, "aws:") {
+			return errf(ErrInvalidArgument, "Tag keys starting with 'aws:' are reserved for system use.")
+		}
+	}
 	if len(opts.Tags) > 50 {
 		return errf(ErrInvalidArgument, "Failed to create stream %s under account %s because a given stream cannot have more than 50 tags associated with it.", name, c.cfg.AccountID)
 	}
@@ -72,7 +78,7 @@ func (c *Core) CreateStream(ctx context.Context, name string, opts CreateOptions
 		StatusSince:      now,
 	}
 	for i, r := range uniformRanges(n) {
-		m.Shards = append(m.Shards, shardMeta{Index: i, Parent: -1, AdjacentParent: -1, Start: r[0], End: r[1]})
+		m.Shards = append(m.Shards, shardMeta{Index: i, Parent: -1, AdjacentParent: -1, Start: r[0], End: r[1], CreatedAt: now})
 	}
 	if _, err := c.store(ctx, m, 0); err != nil {
 		if isKind(err, ErrInUse) {

@@ -48,6 +48,7 @@ type shardMeta struct {
 	Closed         bool      `json:"closed,omitempty"`
 	EndSeq         uint64    `json:"end_seq,omitempty"` // last JetStream sequence, once closed
 	ClosedAt       time.Time `json:"closed_at,omitzero"`
+	CreatedAt      time.Time `json:"created_at,omitzero"`
 }
 
 type consumerMeta struct {

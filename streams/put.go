@@ -105,6 +105,10 @@ func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys
 		fut   jetstream.PubAckFuture
 	}
 	now := c.cfg.Now()
+	enc := cc.meta.EncryptionType
+	if enc == "" {
+		enc = "NONE"
+	}
 	sent := make([]pending, 0, len(todo))
 	for _, i := range todo {
 		sh, ok := cc.route(keys[i])
@@ -128,7 +132,7 @@ func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys
 	for _, p := range sent {
 		select {
 		case ack := <-p.fut.Ok():
-			results[p.i] = PutResult{ShardID: shardID(p.shard), SequenceNumber: formatSeq(p.shard, ack.Sequence)}
+			results[p.i] = PutResult{ShardID: shardID(p.shard), SequenceNumber: formatSeq(p.shard, ack.Sequence), EncryptionType: enc}
 		case err := <-p.fut.Err():
 			if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) {
 				retry = append(retry, p.i)

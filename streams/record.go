@@ -12,7 +12,11 @@ import (
 //
 // The arrival time and sequence are JetStream's own (message timestamp and
 // stream sequence).
+//
+// A message whose payload is the single byte 0 is a barrier (see
+// closeShard), not a record: readers skip it.
 const (
+	barrierByte      = 0
 	envelopeVersion  = 1
 	envelopeOverhead = 1 + binary.MaxVarintLen16 + 256
 )
@@ -25,10 +29,16 @@ func encodeRecord(partitionKey string, data []byte) []byte {
 	return append(b, data...)
 }
 
-var errBadEnvelope = errors.New("unreadable record envelope")
+var (
+	errBadEnvelope = errors.New("unreadable record envelope")
+	errBarrier     = errors.New("barrier, not a record")
+)
 
 // decodeRecord splits an envelope. data aliases b.
 func decodeRecord(b []byte) (partitionKey string, data []byte, err error) {
+	if len(b) == 1 && b[0] == barrierByte {
+		return "", nil, errBarrier
+	}
 	if len(b) < 2 || b[0] != envelopeVersion {
 		return "", nil, errBadEnvelope
 	}

@@ -3,6 +3,7 @@ package streams
 import (
 	"context"
 	"sort"
+	"time"
 )
 
 // SplitShard closes shardID and creates two children split at
@@ -130,22 +131,23 @@ func (c *Core) applyStep(ctx context.Context, m *streamMeta, st reshardStep) err
 			return err
 		}
 	}
-	for _, child := range stepChildren(m, st) {
+	for _, child := range stepChildren(m, st, time.Time{}) {
 		if err := c.ensureShard(ctx, m, child); err != nil {
 			return err
 		}
 	}
-	applyStepMeta(m, st)
+	applyStepMeta(m, st, c.cfg.Now().UTC())
 	return nil
 }
 
-// stepChildren returns the shards a step creates, numbered from m.NextShard.
-func stepChildren(m *streamMeta, st reshardStep) []shardMeta {
+// stepChildren returns the shards a step creates, numbered from m.NextShard
+// and created at now.
+func stepChildren(m *streamMeta, st reshardStep, now time.Time) []shardMeta {
 	a := m.shard(st.A)
 	if !st.Merge {
 		return []shardMeta{
-			{Index: m.NextShard, Parent: a.Index, AdjacentParent: -1, Start: a.Start, End: st.At.Dec()},
-			{Index: m.NextShard + 1, Parent: a.Index, AdjacentParent: -1, Start: st.At, End: a.End},
+			{Index: m.NextShard, Parent: a.Index, AdjacentParent: -1, Start: a.Start, End: st.At.Dec(), CreatedAt: now},
+			{Index: m.NextShard + 1, Parent: a.Index, AdjacentParent: -1, Start: st.At, End: a.End, CreatedAt: now},
 		}
 	}
 	b := m.shard(st.B)
@@ -153,13 +155,13 @@ func stepChildren(m *streamMeta, st reshardStep) []shardMeta {
 	if b.Start.Cmp(a.Start) < 0 {
 		start, end = b.Start, a.End
 	}
-	return []shardMeta{{Index: m.NextShard, Parent: a.Index, AdjacentParent: b.Index, Start: start, End: end}}
+	return []shardMeta{{Index: m.NextShard, Parent: a.Index, AdjacentParent: b.Index, Start: start, End: end, CreatedAt: now}}
 }
 
 // applyStepMeta records a step in the metadata only: parents closed (their
 // EndSeq as set by closeShard, if it ran), children appended.
-func applyStepMeta(m *streamMeta, st reshardStep) {
-	children := stepChildren(m, st)
+func applyStepMeta(m *streamMeta, st reshardStep, now time.Time) {
+	children := stepChildren(m, st, now)
 	m.shard(st.A).Closed = true
 	if st.Merge {
 		m.shard(st.B).Closed = true
@@ -190,7 +192,7 @@ func planUniform(m *streamMeta, target int) []reshardStep {
 		for _, s := range openSorted() {
 			if s.Start.Cmp(at) < 0 && at.Cmp(s.End) <= 0 {
 				st := reshardStep{A: s.Index, At: at}
-				applyStepMeta(sim, st)
+				applyStepMeta(sim, st, time.Time{})
 				steps = append(steps, st)
 				break
 			}
@@ -209,7 +211,7 @@ func planUniform(m *streamMeta, target int) []reshardStep {
 				break
 			}
 			st := reshardStep{Merge: true, A: inside[0].Index, B: inside[1].Index}
-			applyStepMeta(sim, st)
+			applyStepMeta(sim, st, time.Time{})
 			steps = append(steps, st)
 		}
 	}

@@ -53,6 +53,14 @@ func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr str
 	if err != nil {
 		return nil, err
 	}
+	if it.ByTime {
+		// Start from a sequence, so that the end of a closed shard is seen
+		// even when no record follows the timestamp.
+		if it.Seq, err = c.seqAtTime(ctx, m, sh, it.At); err != nil {
+			return nil, err
+		}
+		it.ByTime = false
+	}
 	s := &Subscription{c: c, consumerARN: consumerARN, streamName: m.Name, streamID: m.ID, shard: sh.Index, start: it}
 	s.ctx, s.cancel = context.WithCancel(c.ctx)
 	if !c.subs.take(consumerARN, sh.Index, s.cancel) {
@@ -60,6 +68,13 @@ func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr str
 		return nil, errf(ErrInUse, "Another active subscription exists for consumer %s on shard %s.", consumerARN, shardIDStr)
 	}
 	return s, nil
+}
+
+// Close releases the claim of a subscription that will not be run. Run
+// releases it itself; calling Close after Run does nothing.
+func (s *Subscription) Close() {
+	s.c.subs.release(s.consumerARN, s.shard)
+	s.cancel()
 }
 
 // Run pushes events to emit as records arrive, until ctx ends, emit fails,
@@ -75,17 +90,11 @@ func (s *Subscription) Run(ctx context.Context, emit func(ShardEvent) error) err
 	stop := context.AfterFunc(s.ctx, cancel)
 	defer stop()
 
-	cfg := jetstream.OrderedConsumerConfig{}
-	if s.start.ByTime {
-		at := s.start.At
-		cfg.DeliverPolicy, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, &at
-	} else {
-		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, s.start.Seq
+	cfg := jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:   s.start.Seq,
 	}
 	last := s.start.Seq - 1 // last JetStream sequence delivered
-	if s.start.ByTime {
-		last = 0
-	}
 	if done, err := s.finishIfEnded(ctx, last, emit); done || err != nil {
 		return err
 	}
@@ -168,7 +177,7 @@ func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg) (
 			return false
 		}
 		pk, data, err := decodeRecord(msg.Data())
-		if err == nil {
+		if err == nil { // barriers and unreadable messages carry no record
 			ev.Records = append(ev.Records, Record{
 				SequenceNumber: formatSeq(s.shard, md.Sequence.Stream),
 				ArrivalTime:    md.Timestamp,

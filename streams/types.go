@@ -77,6 +77,10 @@ type Shard struct {
 	// EndingSequenceNumber is empty while the shard is open; once closed it is
 	// the sequence number of the last record written to it.
 	EndingSequenceNumber string
+	// CreatedAt and ClosedAt (zero while open) bound the shard's life.
+	// Shards of streams created before these were recorded have a zero
+	// CreatedAt.
+	CreatedAt, ClosedAt time.Time
 }
 
 // Open reports whether the shard still accepts writes.
@@ -123,11 +127,14 @@ type PutEntry struct {
 type PutResult struct {
 	ShardID        string
 	SequenceNumber string
+	EncryptionType string // "NONE" or "KMS": the stream's setting when written
 	Err            error
 }
 
 // GetRecordsResult is one page of records from a shard.
 type GetRecordsResult struct {
+	// Stream is the name of the stream the iterator belongs to.
+	Stream  string
 	Records []Record
 	// NextIterator is empty when the shard is closed and fully read.
 	NextIterator       string

@@ -101,11 +101,7 @@ func (h *Handler) getRecords(ctx context.Context, in *getRecordsInput) (getRecor
 		return getRecordsOutput{}, err
 	}
 	records, n := toRecordsOut(res.Records)
-	stream := ""
-	if in.StreamARN != nil {
-		stream, _ = h.core.StreamNameFromARN(*in.StreamARN)
-	}
-	h.m.read(stream, len(records), n)
+	h.m.read(res.Stream, len(records), n)
 	return getRecordsOutput{
 		Records:            records,
 		NextShardIterator:  res.NextIterator,

@@ -23,7 +23,14 @@ import (
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/streamstest"
 	"github.com/sluice-dev/sluice/web/kds"
+	"go.uber.org/goleak"
 )
+
+// TestMain fails the package's tests if they leave goroutines behind
+// (event streams, subscriptions, cores, connections).
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
 
 // env is a KDS endpoint on loopback over a real core: HTTP/1.1 and h2c.
 type env struct {
@@ -68,10 +75,12 @@ func newClient(url string, hc *http.Client) *kinesis.Client {
 }
 
 // h2cClient speaks HTTP/2 without TLS (prior knowledge) only.
-func h2cClient() *http.Client {
+func h2cClient(t testing.TB) *http.Client {
 	p := new(http.Protocols)
 	p.SetUnencryptedHTTP2(true)
-	return &http.Client{Transport: &http.Transport{Protocols: p}}
+	tr := &http.Transport{Protocols: p}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
 }
 
 // testClock is a Now hook that tests move forward.

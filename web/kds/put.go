@@ -56,17 +56,7 @@ func (h *Handler) putRecord(ctx context.Context, in *putRecordInput) (putRecordO
 		return putRecordOutput{}, res[0].Err
 	}
 	h.m.written(name, 1, len(entry.Data)+len(entry.PartitionKey))
-	return putRecordOutput{ShardID: res[0].ShardID, SequenceNumber: res[0].SequenceNumber, EncryptionType: h.encryptionOf(ctx, name)}, nil
-}
-
-// encryptionOf returns the EncryptionType to report for records just
-// written to a stream ("" for NONE).
-func (h *Handler) encryptionOf(ctx context.Context, name string) string {
-	s, err := h.core.DescribeStream(ctx, name)
-	if err != nil {
-		return ""
-	}
-	return encryptionOut(s.EncryptionType)
+	return putRecordOutput{ShardID: res[0].ShardID, SequenceNumber: res[0].SequenceNumber, EncryptionType: encryptionOut(res[0].EncryptionType)}, nil
 }
 
 type putRecordsEntry struct {
@@ -152,10 +142,10 @@ func (h *Handler) putRecords(ctx context.Context, in *putRecordsInput) (putRecor
 			continue
 		}
 		out.Records[i] = putRecordsResultEntry{SequenceNumber: r.SequenceNumber, ShardID: r.ShardID}
+		out.EncryptionType = encryptionOut(r.EncryptionType)
 		written++
 		bytes += len(entries[i].Data) + len(entries[i].PartitionKey)
 	}
 	h.m.written(name, written, bytes)
-	out.EncryptionType = h.encryptionOf(ctx, name)
 	return out, nil
 }

@@ -130,7 +130,7 @@ func TestSubscribeToShardSDKOverH2C(t *testing.T) {
 	e, consumerARN := subscribeEnv(t, streams.Config{})
 	ctx := ctxT(t)
 	e.putN(t, 0, 20)
-	client := newClient(e.srv.URL, h2cClient())
+	client := newClient(e.srv.URL, h2cClient(t))
 	out, err := client.SubscribeToShard(ctx, &kinesis.SubscribeToShardInput{ConsumerARN: aws.String(consumerARN), ShardId: aws.String("shardId-000000000000"),
 		StartingPosition: &types.StartingPosition{Type: types.ShardIteratorTypeTrimHorizon}})
 	if err != nil {
@@ -184,7 +184,7 @@ func TestSubscribeToShardRawH2C(t *testing.T) {
 	}
 	req.Header.Set("X-Amz-Target", target("SubscribeToShard"))
 	req.Header.Set("Content-Type", cborType)
-	resp, err := h2cClient().Do(req)
+	resp, err := h2cClient(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

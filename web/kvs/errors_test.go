@@ -1,6 +1,7 @@
 package kvs_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +217,23 @@ func TestErrors(t *testing.T) {
 			wantAPIError(t, c.call(), c.code, c.status, c.msg)
 		})
 	}
+	// The SDKs see their typed errors, with the message.
+	_, err := e.kv.DescribeStream(bg, &kinesisvideo.DescribeStreamInput{StreamName: aws.String("nope")})
+	var notFound *types.ResourceNotFoundException
+	if !errors.As(err, &notFound) || aws.ToString(notFound.Message) == "" {
+		t.Fatalf("DescribeStream of a missing stream: %T %v", err, err)
+	}
+	_, err = e.kv.UpdateStream(bg, &kinesisvideo.UpdateStreamInput{StreamName: aws.String("exists"), CurrentVersion: stale})
+	var mismatch *types.VersionMismatchException
+	if !errors.As(err, &mismatch) {
+		t.Fatalf("UpdateStream with a stale version: %T %v", err, err)
+	}
+	_, err = e.am.ListFragments(bg, &kinesisvideoarchivedmedia.ListFragmentsInput{StreamName: aws.String("exists"), MaxResults: aws.Int64(0)})
+	var invalid *amtypes.InvalidArgumentException
+	if !errors.As(err, &invalid) {
+		t.Fatalf("ListFragments with MaxResults 0: %T %v", err, err)
+	}
+
 	// Nothing above changed the stream.
 	if info := e.describe("exists"); aws.ToString(info.Version) != s.Version || aws.ToInt32(info.DataRetentionInHours) != 2 {
 		t.Fatalf("stream changed by failed calls: %+v", info)

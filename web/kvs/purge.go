@@ -15,7 +15,7 @@ const (
 	// purgeWorkers is how many deletes run at once (S3 deletes one key a
 	// request).
 	purgeWorkers = 8
-	// maxPurgeFailures ends a purge that keeps failing.
+	// maxPurgeFailures ends a purge that keeps failing, leaving the rest.
 	maxPurgeFailures = 100
 )
 
@@ -34,7 +34,12 @@ func (h *Handler) purge(ctx context.Context, s fragments.Stream) error {
 	failed := map[string]error{}
 	removed := 0
 	var listErr error
-	for len(failed) < maxPurgeFailures {
+	gaveUp := false
+	for {
+		if len(failed) >= maxPurgeFailures {
+			gaveUp = true
+			break
+		}
 		var batch []string
 		err := h.bucket.List(ctx, prefix, func(o storage.ObjectInfo) error {
 			if _, bad := failed[o.Key]; bad {
@@ -69,8 +74,11 @@ func (h *Handler) purge(ctx context.Context, s fragments.Stream) error {
 		h.log.Error("listing media of a deleted stream", "stream", s.Name, "prefix", prefix, "err", listErr)
 	}
 	listing := ""
-	if listErr != nil {
+	switch {
+	case listErr != nil:
 		listing = ", and listing them failed"
+	case gaveUp:
+		listing = ", and the rest were not tried"
 	}
 	// The storage errors are logged, not sent: provider details stay here.
 	return newError(errInternal, "Stream %s was deleted, but removing its media failed: %d objects removed, %d could not be%s; what is left is orphaned under %s.",

@@ -1,6 +1,7 @@
 package kvs_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,19 @@ func (e *env) waitGone(name string) {
 		if time.Now().After(deadline) {
 			e.t.Fatalf("stream %s still there", name)
 		}
+	}
+}
+
+// TestStreamLimit: every video stream is one shard of the core, so the
+// core's shard limit is the account's stream limit.
+func TestStreamLimit(t *testing.T) {
+	e := newEnv(t, envOptions{core: streams.Config{MaxShards: 2}})
+	e.create(&kinesisvideo.CreateStreamInput{StreamName: aws.String("one")})
+	e.create(&kinesisvideo.CreateStreamInput{StreamName: aws.String("two")})
+	_, err := e.kv.CreateStream(bg, &kinesisvideo.CreateStreamInput{StreamName: aws.String("three")})
+	wantAPIError(t, err, "AccountStreamLimitExceededException", 400, "Limit: 2")
+	var limit *types.AccountStreamLimitExceededException
+	if !errors.As(err, &limit) {
+		t.Fatalf("the SDK does not see its typed error: %T", err)
 	}
 }

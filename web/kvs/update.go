@@ -8,8 +8,8 @@ import (
 )
 
 type updateStreamInput struct {
-	StreamName, StreamARN  *string
-	CurrentVersion         *string
+	StreamName, StreamARN *string
+	CurrentVersion        *string
 	DeviceName, MediaType *string
 }
 
