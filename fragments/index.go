@@ -3,6 +3,7 @@ package fragments
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -188,7 +189,7 @@ func (l *Library) Fragment(ctx context.Context, stream, number string) (Info, er
 		return Info{}, err
 	}
 	if in.Number != number {
-		return Info{}, fmt.Errorf("%w: fragment %s of stream %s", ErrNotFound, number, stream)
+		return Info{}, fragmentNotFound(stream, number)
 	}
 	return in, nil
 }
@@ -197,16 +198,23 @@ func (l *Library) Fragment(ctx context.Context, stream, number string) (Info, er
 func (l *Library) at(ctx context.Context, stream, number string) (Info, error) {
 	it, err := l.core.GetShardIterator(ctx, stream, indexShard, streams.AtSequenceNumber, number, time.Time{})
 	if err != nil {
-		return Info{}, fmt.Errorf("%w: fragment %s of stream %s: %v", ErrNotFound, number, stream, err)
+		if errors.Is(err, streams.ErrNotFound) {
+			return Info{}, err // the stream itself
+		}
+		return Info{}, fragmentNotFound(stream, number)
 	}
 	res, err := l.core.GetRecords(ctx, it, 1)
 	if err != nil {
 		return Info{}, err
 	}
 	if len(res.Records) == 0 {
-		return Info{}, fmt.Errorf("%w: fragment %s of stream %s", ErrNotFound, number, stream)
+		return Info{}, fragmentNotFound(stream, number)
 	}
 	return decodeInfo(res.Records[0])
+}
+
+func fragmentNotFound(stream, number string) error {
+	return &streams.Error{Kind: ErrNotFound, Msg: fmt.Sprintf("Fragment %s of stream %s was not found (or is past its retention).", number, stream)}
 }
 
 // seqValue reads the JetStream sequence out of a sequence number.

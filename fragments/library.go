@@ -97,7 +97,7 @@ func newVersion() string {
 // name exists, ErrValidation for a bad name).
 func (l *Library) Create(ctx context.Context, spec StreamSpec) (Stream, error) {
 	if spec.RetentionHours < 0 || spec.RetentionHours > MaxRetentionHours {
-		return Stream{}, fmt.Errorf("%w: DataRetentionInHours must be 0 to %d", streams.ErrInvalidArgument, MaxRetentionHours)
+		return Stream{}, &streams.Error{Kind: streams.ErrInvalidArgument, Msg: fmt.Sprintf("DataRetentionInHours must be 0 to %d.", MaxRetentionHours)}
 	}
 	err := l.core.CreateStream(ctx, spec.Name, streams.CreateOptions{
 		ShardCount:     1,
@@ -182,7 +182,7 @@ func (l *Library) NameFromARN(arn string) (string, bool) {
 func (l *Library) Update(ctx context.Context, name, currentVersion, deviceName, mediaType string) error {
 	return l.core.SetAttributes(ctx, name, func(a map[string]string) error {
 		if a[attrVersion] != currentVersion {
-			return fmt.Errorf("%w: the stream version %s is not %s", ErrVersionMismatch, a[attrVersion], currentVersion)
+			return versionMismatch(a[attrVersion], currentVersion)
 		}
 		if deviceName != "" {
 			a[attrDevice] = deviceName
@@ -196,35 +196,43 @@ func (l *Library) Update(ctx context.Context, name, currentVersion, deviceName, 
 }
 
 // UpdateRetention changes the retention by delta hours (positive for
-// INCREASE, negative for DECREASE). ErrVersionMismatch as Update.
+// INCREASE, negative for DECREASE). ErrVersionMismatch as Update; the
+// version check and the change are one compare-and-set.
 func (l *Library) UpdateRetention(ctx context.Context, name, currentVersion string, delta int) error {
-	s, err := l.Describe(ctx, name)
-	if err != nil {
-		return err
-	}
-	if s.Version != currentVersion {
-		return fmt.Errorf("%w: the stream version %s is not %s", ErrVersionMismatch, s.Version, currentVersion)
-	}
-	hours := s.RetentionHours + delta
-	if hours < 0 || hours > MaxRetentionHours {
-		return fmt.Errorf("%w: the retention would become %d hours; it must be 0 to %d", streams.ErrInvalidArgument, hours, MaxRetentionHours)
-	}
-	core := max(hours, 1)
-	if cur, err := l.core.DescribeStream(ctx, name); err == nil && core != cur.RetentionHours {
-		if core > cur.RetentionHours {
-			err = l.core.IncreaseRetention(ctx, name, core)
-		} else {
-			err = l.core.DecreaseRetention(ctx, name, core)
+	var hours int
+	err := l.core.SetAttributes(ctx, name, func(a map[string]string) error {
+		if a[attrVersion] != currentVersion {
+			return versionMismatch(a[attrVersion], currentVersion)
 		}
-		if err != nil {
-			return err
+		cur, _ := strconv.Atoi(a[attrRetention])
+		hours = cur + delta
+		if hours < 0 || hours > MaxRetentionHours {
+			return &streams.Error{Kind: streams.ErrInvalidArgument, Msg: fmt.Sprintf("The retention would become %d hours; it must be 0 to %d.", hours, MaxRetentionHours)}
 		}
-	}
-	return l.core.SetAttributes(ctx, name, func(a map[string]string) error {
 		a[attrRetention] = strconv.Itoa(hours)
 		a[attrVersion] = newVersion()
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// The index keeps at least an hour (retention 0 archives nothing, so
+	// its index stays empty).
+	cur, err := l.core.DescribeStream(ctx, name)
+	if err != nil {
+		return err
+	}
+	switch want := max(hours, 1); {
+	case want > cur.RetentionHours:
+		return l.core.IncreaseRetention(ctx, name, want)
+	case want < cur.RetentionHours:
+		return l.core.DecreaseRetention(ctx, name, want)
+	}
+	return nil
+}
+
+func versionMismatch(have, given string) error {
+	return &streams.Error{Kind: ErrVersionMismatch, Msg: fmt.Sprintf("The stream version %s is not the current version %s.", given, have)}
 }
 
 // Delete removes a video stream and its index (the caller removes its
@@ -236,7 +244,7 @@ func (l *Library) Delete(ctx context.Context, name, currentVersion string) error
 			return err
 		}
 		if s.Version != currentVersion {
-			return fmt.Errorf("%w: the stream version %s is not %s", ErrVersionMismatch, s.Version, currentVersion)
+			return versionMismatch(s.Version, currentVersion)
 		}
 	}
 	return l.core.DeleteStream(ctx, name, true)

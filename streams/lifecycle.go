@@ -67,7 +67,7 @@ func (c *Core) CreateStream(ctx context.Context, name string, opts CreateOptions
 		ID:               newStreamID(),
 		Status:           StatusCreating,
 		Mode:             mode,
-		CreatedAt:        now.Truncate(time.Second),
+		CreatedAt:        now.Truncate(time.Millisecond), // KVS ARNs and media prefixes carry milliseconds
 		RetentionHours:   retention,
 		MaxRecordSizeKiB: recKiB,
 		EncryptionType:   "NONE",

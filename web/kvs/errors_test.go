@@ -142,7 +142,7 @@ func TestErrors(t *testing.T) {
 				Operation: types.UpdateDataRetentionOperationDecreaseDataRetention, DataRetentionChangeInHours: aws.Int32(3),
 			})
 			return err
-		}, "InvalidArgumentException", 400, "the retention would become -1 hours"},
+		}, "InvalidArgumentException", 400, "The retention would become -1 hours"},
 		{"retention operation", func() error {
 			_, err := e.kv.UpdateDataRetention(bg, &kinesisvideo.UpdateDataRetentionInput{
 				StreamName: aws.String("exists"), CurrentVersion: aws.String(s.Version), Operation: "DOUBLE", DataRetentionChangeInHours: aws.Int32(0),
