@@ -44,7 +44,7 @@ if [[ ! -x node_modules/.bin/kinesalite || ! -f node_modules/kinesis-local/main.
   npm ci --no-audit --no-fund >&2
 fi
 echo "building kdsbench and jsraw..." >&2
-(cd "$root" && go build -o "$work/kdsbench" ./bench/kdsbench && go build -o "$work/jsraw" ./bench/jsraw)
+(cd "$root" && go build -o "$work/kdsbench" ./bench/kdsbench && go build -o "$work/jsraw" ./bench/jsraw && go build -o "$work/sluice" ./cmd/sluice)
 
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
@@ -116,6 +116,14 @@ run_one() {
   logs+=("$work/$name.report")
 }
 
+sluice_run() { # durability data-dir
+  exec "$work/sluice" serve --data-dir "$2" --durability "$1" --http-addr "127.0.0.1:$PORT" \
+    --rtsp-addr 127.0.0.1:0 --rtsp-udp=false --throughput-limits=false --log-level warn
+}
+export -f sluice_run
+export work
+run_one sluice "" bash -c 'sluice_run process "$0"' "$work/sluice-data"
+run_one sluice-fsync "--phases put" bash -c 'sluice_run fsync "$0"' "$work/sluice-fsync-data"
 kinesalite_flags=(--createStreamMs 0 --deleteStreamMs 0 --updateStreamMs 0 --shardLimit 1000)
 run_one kinesalite-memory "" sh -c 'exec node node_modules/kinesalite/cli.js --port "$PORT" "$@"' _ "${kinesalite_flags[@]}"
 mkdir -p "$work/leveldb"

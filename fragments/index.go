@@ -163,19 +163,20 @@ func (l *Library) Fragments(ctx context.Context, stream string, sel Selector, fn
 // seek returns the number of the first fragment whose selected time is at
 // or after sel.Start, or "" if there is none.
 func (l *Library) seek(ctx context.Context, stream, first, last string, sel Selector) (string, error) {
-	lo, hi := seqValue(first), seqValue(last)
-	prefix := first[:len(first)-20]
+	lo, _ := streams.SequenceMessage(first)
+	hi, _ := streams.SequenceMessage(last)
 	found := ""
 	for lo <= hi {
 		mid := lo + (hi-lo)/2
-		in, err := l.at(ctx, stream, fmt.Sprintf("%s%020d", prefix, mid))
+		in, err := l.at(ctx, stream, streams.SequenceAt(first, mid))
 		if err != nil {
 			return "", err
 		}
 		if !sel.key(in).Before(sel.Start) {
 			found, hi = in.Number, mid-1
 		} else {
-			lo = seqValue(in.Number) + 1
+			n, _ := streams.SequenceMessage(in.Number)
+			lo = n + 1
 		}
 	}
 	return found, nil
@@ -215,15 +216,6 @@ func (l *Library) at(ctx context.Context, stream, number string) (Info, error) {
 
 func fragmentNotFound(stream, number string) error {
 	return &streams.Error{Kind: ErrNotFound, Msg: fmt.Sprintf("Fragment %s of stream %s was not found (or is past its retention).", number, stream)}
-}
-
-// seqValue reads the JetStream sequence out of a sequence number.
-func seqValue(s string) uint64 {
-	var v uint64
-	for _, c := range s[len(s)-20:] {
-		v = v*10 + uint64(c-'0')
-	}
-	return v
 }
 
 // Last returns the newest fragment of a stream's index; ok is false when

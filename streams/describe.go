@@ -74,7 +74,7 @@ func toShard(sh shardMeta) Shard {
 		ID:                     shardID(sh.Index),
 		StartingHashKey:        sh.Start,
 		EndingHashKey:          sh.End,
-		StartingSequenceNumber: formatSeq(sh.Index, 0),
+		StartingSequenceNumber: formatSeq(sh.Index, pos{}),
 		CreatedAt:              sh.CreatedAt,
 		ClosedAt:               sh.ClosedAt,
 	}
@@ -85,7 +85,7 @@ func toShard(sh shardMeta) Shard {
 		out.AdjacentParentID = shardID(sh.AdjacentParent)
 	}
 	if sh.Closed {
-		out.EndingSequenceNumber = formatSeq(sh.Index, sh.EndSeq)
+		out.EndingSequenceNumber = formatSeq(sh.Index, pos{sh.EndSeq, sh.EndSub})
 	}
 	return out
 }

@@ -49,26 +49,26 @@ func (c *Core) position(ctx context.Context, m *streamMeta, sh *shardMeta, typ I
 		if startSeq == "" {
 			return iterator{}, errf(ErrInvalidArgument, "StartingSequenceNumber is required for ShardIteratorType %s.", typ)
 		}
-		shard, seq, ok := parseSeq(startSeq)
+		shard, p, ok := parseSeq(startSeq)
 		if !ok || shard != sh.Index {
 			return iterator{}, errf(ErrInvalidArgument, "Invalid StartingSequenceNumber. It encodes %s, while it was used in a call to a shard with %s", startSeq, shardID(sh.Index))
 		}
-		it.Seq = seq
+		it.Pos = p
 		if typ == AfterSequenceNumber {
-			it.Seq++
+			it.Pos.sub++ // past the end of its message: the reader moves on
 		}
 	case TrimHorizon:
-		it.Seq = 1
+		it.Pos = pos{seq: 1}
 	case Latest:
 		if sh.Closed {
-			it.Seq = sh.EndSeq + 1
+			it.Pos = pos{seq: sh.EndSeq + 1}
 			break
 		}
 		st, err := c.shardState(ctx, m, sh.Index)
 		if err != nil {
 			return iterator{}, err
 		}
-		it.Seq = st.LastSeq + 1
+		it.Pos = pos{seq: st.LastSeq + 1}
 	case AtTimestamp:
 		if ts.IsZero() {
 			return iterator{}, errf(ErrInvalidArgument, "Timestamp is required for ShardIteratorType AT_TIMESTAMP.")
@@ -77,8 +77,8 @@ func (c *Core) position(ctx context.Context, m *streamMeta, sh *shardMeta, typ I
 	default:
 		return iterator{}, errf(ErrValidation, "Unknown ShardIteratorType %q.", typ)
 	}
-	if it.Seq == 0 {
-		it.Seq = 1
+	if it.Pos.seq == 0 {
+		it.Pos = pos{seq: 1}
 	}
 	return it, nil
 }
@@ -111,19 +111,19 @@ func (c *Core) GetRecords(ctx context.Context, iter string, limit int) (GetRecor
 		return GetRecordsResult{}, errf(ErrThroughputExceeded, "Rate exceeded for shard %s in stream %s under account %s.", shardID(sh.Index), m.Name, c.cfg.AccountID)
 	}
 
-	page, err := c.readShard(ctx, m, sh, it, limit)
+	pg, err := c.readShard(ctx, m, sh, it, limit)
 	if err != nil {
 		return GetRecordsResult{}, err
 	}
-	c.limits.chargeRead(m.ID, sh.Index, page.bytes, now)
+	c.limits.chargeRead(m.ID, sh.Index, pg.bytes, now)
 
-	res := GetRecordsResult{Stream: m.Name, Records: page.records, MillisBehindLatest: page.behind.Milliseconds()}
+	res := GetRecordsResult{Stream: m.Name, Records: pg.records, MillisBehindLatest: pg.behind.Milliseconds()}
 	next := it
 	next.Issued = now
-	if page.lastSeq > 0 {
-		next.ByTime, next.Seq = false, page.lastSeq+1
+	if pg.moved {
+		next.ByTime, next.Pos = false, pg.next
 	}
-	if sh.Closed && (next.ByTime && page.lastSeq == 0 || !next.ByTime && next.Seq > sh.EndSeq) {
+	if sh.Closed && (next.ByTime && !pg.moved || !next.ByTime && next.Pos.seq > sh.EndSeq) {
 		res.ChildShards = childShards(m, sh.Index)
 		return res, nil
 	}
@@ -131,8 +131,8 @@ func (c *Core) GetRecords(ctx context.Context, iter string, limit int) (GetRecor
 	return res, nil
 }
 
-// seqAtTime returns the sequence of the first record stored at or after
-// at, or the sequence after the shard's last record if there is none.
+// seqAtTime returns the sequence of the first message stored at or after
+// at, or the sequence after the shard's last message if there is none.
 func (c *Core) seqAtTime(ctx context.Context, m *streamMeta, sh *shardMeta, at time.Time) (uint64, error) {
 	msgs, err := jetstreamext.GetBatch(ctx, c.js, c.jsStreamName(m.ID, sh.Index), 1, jetstreamext.GetBatchStartTime(at))
 	if err != nil {
@@ -159,63 +159,92 @@ func (c *Core) seqAtTime(ctx context.Context, m *streamMeta, sh *shardMeta, at t
 // page is what one read of a shard returned.
 type page struct {
 	records []Record
-	lastSeq uint64
+	moved   bool // next is set: the read got past its start
+	next    pos  // the position after the last record returned
 	bytes   int
 	behind  time.Duration // MillisBehindLatest
 }
 
-// readShard reads a batch from a shard's JetStream stream by direct get.
+// readMessages is how many messages one direct get asks for: a message
+// holds one or many records, so reading goes on in chunks until the limit.
+const readMessages = 256
+
+// readShard reads records from a shard's JetStream stream by batched direct
+// gets, from it's position up to limit records or maxGetRecordsBytes.
 func (c *Core) readShard(ctx context.Context, m *streamMeta, sh *shardMeta, it iterator, limit int) (page, error) {
-	opts := []jetstreamext.GetBatchOpt{jetstreamext.GetBatchMaxBytes(maxGetRecordsBytes)}
-	if it.ByTime {
-		opts = append(opts, jetstreamext.GetBatchStartTime(it.At))
-	} else {
-		if sh.Closed && it.Seq > sh.EndSeq {
-			return page{}, nil
-		}
-		opts = append(opts, jetstreamext.GetBatchSeq(it.Seq))
-	}
-	if sh.Closed {
-		limit = int(min(uint64(limit), sh.EndSeq+1-max(it.Seq, 1)))
-		if it.ByTime {
-			limit = MaxGetRecordsLimit
-		}
-	}
-	msgs, err := jetstreamext.GetBatch(ctx, c.js, c.jsStreamName(m.ID, sh.Index), limit, opts...)
-	if err != nil {
-		return page{}, errf(ErrUnavailable, "reading %s: %v", shardID(sh.Index), err)
-	}
 	var p page
-	var pending uint64
+	from := it.Pos
+	byTime := it.ByTime
 	var lastTime time.Time
-	for msg, err := range msgs {
-		if err != nil {
-			if errors.Is(err, jetstreamext.ErrNoMessages) {
-				break
-			}
-			return page{}, errf(ErrUnavailable, "reading %s: %v", shardID(sh.Index), err)
-		}
-		if sh.Closed && msg.Sequence > sh.EndSeq {
+	var pending uint64
+	for len(p.records) < limit && p.bytes < maxGetRecordsBytes {
+		if !byTime && sh.Closed && from.seq > sh.EndSeq {
 			break
 		}
-		p.lastSeq = msg.Sequence
-		pending = numPending(msg)
-		pk, data, err := decodeRecord(msg.Data)
-		if err != nil {
-			if err != errBarrier {
-				c.log.Error("skipping unreadable record", "stream", m.Name, "shard", sh.Index, "seq", msg.Sequence)
-			}
-			continue
+		opts := []jetstreamext.GetBatchOpt{jetstreamext.GetBatchMaxBytes(maxGetRecordsBytes - p.bytes)}
+		if byTime {
+			opts = append(opts, jetstreamext.GetBatchStartTime(it.At))
+		} else {
+			opts = append(opts, jetstreamext.GetBatchSeq(from.seq))
 		}
-		p.records = append(p.records, Record{
-			SequenceNumber: formatSeq(sh.Index, msg.Sequence),
-			ArrivalTime:    msg.Time,
-			Data:           data,
-			PartitionKey:   pk,
-			EncryptionType: m.EncryptionType,
-		})
-		p.bytes += len(data) + len(pk)
-		lastTime = msg.Time
+		msgs, err := jetstreamext.GetBatch(ctx, c.js, c.jsStreamName(m.ID, sh.Index), min(readMessages, limit), opts...)
+		if err != nil {
+			return page{}, errf(ErrUnavailable, "reading %s: %v", shardID(sh.Index), err)
+		}
+		got, full := 0, false
+		for msg, err := range msgs {
+			if err != nil {
+				if errors.Is(err, jetstreamext.ErrNoMessages) {
+					break
+				}
+				return page{}, errf(ErrUnavailable, "reading %s: %v", shardID(sh.Index), err)
+			}
+			got++
+			if sh.Closed && msg.Sequence > sh.EndSeq {
+				full = true // past the end: stop everything
+				break
+			}
+			skip := 0
+			if !byTime && msg.Sequence == from.seq {
+				skip = from.sub
+			}
+			taken := skip
+			err = decodeRecords(msg.Data, func(i int, pk string, data []byte) {
+				if i < skip || full {
+					return
+				}
+				if len(p.records) >= limit || p.bytes+len(data)+len(pk) > maxGetRecordsBytes && len(p.records) > 0 {
+					full = true
+					return
+				}
+				p.records = append(p.records, Record{
+					SequenceNumber: formatSeq(sh.Index, pos{msg.Sequence, i}),
+					ArrivalTime:    msg.Time,
+					Data:           data,
+					PartitionKey:   pk,
+					EncryptionType: m.EncryptionType,
+				})
+				p.bytes += len(data) + len(pk)
+				taken = i + 1
+			})
+			if err != nil && err != errBarrier {
+				c.log.Error("skipping unreadable message", "stream", m.Name, "shard", sh.Index, "seq", msg.Sequence)
+			}
+			p.moved, byTime = true, false
+			if full && err == nil && taken < countRecords(msg.Data) {
+				p.next = pos{msg.Sequence, taken} // resume inside this message
+			} else {
+				p.next = pos{msg.Sequence + 1, 0}
+			}
+			from = p.next
+			lastTime, pending = msg.Time, numPending(msg)
+			if full {
+				break
+			}
+		}
+		if full || got < min(readMessages, limit) || pending == 0 {
+			break
+		}
 	}
 	if pending > 0 && !lastTime.IsZero() {
 		p.behind = max(c.cfg.Now().Sub(lastTime), 0)
@@ -228,8 +257,8 @@ func numPending(msg *jetstream.RawStreamMsg) uint64 {
 	return n
 }
 
-// ShardRange returns the sequence numbers of the oldest and newest records
-// a shard holds; ok is false when it holds none.
+// ShardRange returns the sequence numbers of the first records of the
+// oldest and newest messages a shard holds; ok is false when it holds none.
 func (c *Core) ShardRange(ctx context.Context, name, shardIDStr string) (first, last string, ok bool, err error) {
 	cc, err := c.writable(ctx, name)
 	if err != nil {
@@ -250,5 +279,5 @@ func (c *Core) ShardRange(ctx context.Context, name, shardIDStr string) (first, 
 	if st.Msgs == 0 {
 		return "", "", false, nil
 	}
-	return formatSeq(sh.Index, st.FirstSeq), formatSeq(sh.Index, st.LastSeq), true, nil
+	return formatSeq(sh.Index, pos{seq: st.FirstSeq}), formatSeq(sh.Index, pos{seq: st.LastSeq}), true, nil
 }

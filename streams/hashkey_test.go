@@ -60,15 +60,18 @@ func TestParseHashKey(t *testing.T) {
 }
 
 func TestSequenceNumbers(t *testing.T) {
-	s := formatSeq(12, 345)
-	sh, seq, ok := parseSeq(s)
-	if !ok || sh != 12 || seq != 345 {
-		t.Fatalf("parseSeq(%s) = %d %d %v", s, sh, seq, ok)
+	s := formatSeq(12, pos{345, 7})
+	sh, p, ok := parseSeq(s)
+	if !ok || sh != 12 || p != (pos{345, 7}) {
+		t.Fatalf("parseSeq(%s) = %d %v %v", s, sh, p, ok)
 	}
-	if !(formatSeq(0, 9) < formatSeq(0, 10)) || !(formatSeq(0, 1<<40) < formatSeq(1, 0)) {
-		t.Fatal("sequence numbers do not sort as strings")
+	ordered := []string{formatSeq(0, pos{9, 499}), formatSeq(0, pos{10, 0}), formatSeq(0, pos{10, 1}), formatSeq(0, pos{1 << 40, 0}), formatSeq(1, pos{})}
+	for i := 1; i < len(ordered); i++ {
+		if ordered[i-1] >= ordered[i] {
+			t.Fatalf("%s does not sort before %s", ordered[i-1], ordered[i])
+		}
 	}
-	for _, bad := range []string{"", "1", "48000000000000000000000000000001", formatSeq(1, 1) + "0", "49x00000000000000000000000000000"} {
+	for _, bad := range []string{"", "1", "4800000000000000000000000000000000001", formatSeq(1, pos{1, 0}) + "0", "49x0000000000000000000000000000000000"} {
 		if _, _, ok := parseSeq(bad); ok {
 			t.Errorf("parseSeq(%q) accepted", bad)
 		}
@@ -99,14 +102,23 @@ func TestPlanUniformGivesUniformShards(t *testing.T) {
 }
 
 func TestRecordEnvelope(t *testing.T) {
-	b := encodeRecord("pk", []byte("data"))
-	pk, data, err := decodeRecord(b)
-	if err != nil || pk != "pk" || string(data) != "data" {
-		t.Fatalf("got %q %q %v", pk, data, err)
+	var bb batchBuilder
+	bb.reset(0)
+	bb.add("pk", []byte("data"))
+	bb.add("", nil)
+	bb.add("k2", []byte("more"))
+	msg := bb.bytes()
+	var got []string
+	err := decodeRecords(msg, func(i int, pk string, data []byte) { got = append(got, pk+"="+string(data)) })
+	if err != nil || len(got) != 3 || got[0] != "pk=data" || got[2] != "k2=more" || countRecords(msg) != 3 {
+		t.Fatalf("got %q %v", got, err)
 	}
-	for _, bad := range [][]byte{nil, {1}, {2, 0}, {1, 5, 'a'}} {
-		if _, _, err := decodeRecord(bad); err == nil {
-			t.Errorf("decodeRecord(%v) accepted", bad)
+	if err := decodeRecords([]byte{barrierByte}, nil); err != errBarrier {
+		t.Fatalf("barrier: %v", err)
+	}
+	for _, bad := range [][]byte{nil, {2}, {1, 0}, {2, 1, 5, 'a'}, {2, 2, 1, 'a', 0}} {
+		if err := decodeRecords(bad, func(int, string, []byte) {}); err == nil {
+			t.Errorf("decodeRecords(%v) accepted", bad)
 		}
 	}
 }

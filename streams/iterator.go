@@ -11,25 +11,26 @@ import (
 // An iterator is an opaque, tamper-proof token naming a position in a shard:
 //
 //	version(1) | issued unix ms(8) | by-time flag(1) | shard(4) | JetStream seq(8)
-//	| start time unix ms(8) | len(stream id)(1) | stream id | stream name | HMAC(16)
+//	| record index(4) | start time unix ms(8) | len(stream id)(1) | stream id
+//	| stream name | HMAC(16)
 //
 // HMAC-SHA256 (truncated to 16 bytes) under a key kept in the metadata
 // bucket, so every node of a cluster accepts every other node's iterators.
 // The stream id rejects iterators of a deleted and re-created stream.
 type iterator struct {
 	Issued   time.Time
-	ByTime   bool // position is "first record at or after At"; else Seq
+	ByTime   bool // position is "first record at or after At"; else Pos
 	Shard    int
-	Seq      uint64 // next JetStream sequence to read
+	Pos      pos // next record to read
 	At       time.Time
 	StreamID string
 	Stream   string
 }
 
 const (
-	iterVersion = 1
+	iterVersion = 2
 	iterMACLen  = 16
-	iterFixed   = 1 + 8 + 1 + 4 + 8 + 8 + 1
+	iterFixed   = 1 + 8 + 1 + 4 + 8 + 4 + 8 + 1
 )
 
 func (c *Core) encodeIterator(it iterator) string {
@@ -42,7 +43,8 @@ func (c *Core) encodeIterator(it iterator) string {
 		b = append(b, 0)
 	}
 	b = binary.BigEndian.AppendUint32(b, uint32(it.Shard))
-	b = binary.BigEndian.AppendUint64(b, it.Seq)
+	b = binary.BigEndian.AppendUint64(b, it.Pos.seq)
+	b = binary.BigEndian.AppendUint32(b, uint32(it.Pos.sub))
 	b = binary.BigEndian.AppendUint64(b, uint64(it.At.UnixMilli()))
 	b = append(b, byte(len(it.StreamID)))
 	b = append(b, it.StreamID...)
@@ -73,10 +75,10 @@ func (c *Core) decodeIterator(s string) (iterator, error) {
 		Issued: time.UnixMilli(int64(binary.BigEndian.Uint64(body[1:9]))),
 		ByTime: body[9] == 1,
 		Shard:  int(binary.BigEndian.Uint32(body[10:14])),
-		Seq:    binary.BigEndian.Uint64(body[14:22]),
-		At:     time.UnixMilli(int64(binary.BigEndian.Uint64(body[22:30]))),
+		Pos:    pos{binary.BigEndian.Uint64(body[14:22]), int(binary.BigEndian.Uint32(body[22:26]))},
+		At:     time.UnixMilli(int64(binary.BigEndian.Uint64(body[26:34]))),
 	}
-	idLen := int(body[30])
+	idLen := int(body[34])
 	if len(body) < iterFixed+idLen {
 		return iterator{}, invalid
 	}

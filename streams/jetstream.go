@@ -32,7 +32,7 @@ func (c *Core) shardConfig(m *streamMeta, s shardMeta) jetstream.StreamConfig {
 		MaxAge:      c.retention(m.RetentionHours),
 		Storage:     storage,
 		Replicas:    c.cfg.Replicas,
-		MaxMsgSize:  int32(m.MaxRecordSizeKiB*1024 + envelopeOverhead + 256),
+		MaxMsgSize:  int32(max(m.MaxRecordSizeKiB*1024+recordOverhead, c.maxPayload()) + 1024),
 		Duplicates:  min(time.Second, c.retention(m.RetentionHours)), // no message IDs are used: keep it small
 		AllowDirect: true,
 	}
@@ -66,7 +66,21 @@ func (c *Core) closeShard(ctx context.Context, m *streamMeta, s *shardMeta) erro
 	}
 	s.Closed = true
 	s.EndSeq = ack.Sequence - 1
+	s.EndSub = 0
 	s.ClosedAt = c.cfg.Now()
+	if s.EndSeq > 0 {
+		st, err := c.js.Stream(ctx, c.jsStreamName(m.ID, s.Index))
+		var msg *jetstream.RawStreamMsg
+		if err == nil {
+			msg, err = st.GetMsg(ctx, s.EndSeq)
+		}
+		if err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+			return errf(ErrUnavailable, "closing %s of stream %s: reading its last message: %v", shardID(s.Index), m.Name, err)
+		}
+		if msg != nil {
+			s.EndSub = max(countRecords(msg.Data)-1, 0)
+		}
+	}
 	return nil
 }
 

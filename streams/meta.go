@@ -47,6 +47,7 @@ type shardMeta struct {
 	End            HashKey   `json:"end"`
 	Closed         bool      `json:"closed,omitempty"`
 	EndSeq         uint64    `json:"end_seq,omitempty"` // last JetStream sequence, once closed
+	EndSub         int       `json:"end_sub,omitempty"` // index of the last record in that message
 	ClosedAt       time.Time `json:"closed_at,omitzero"`
 	CreatedAt      time.Time `json:"created_at,omitzero"`
 }

@@ -2,6 +2,7 @@ package streams
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"sort"
 	"time"
@@ -29,6 +30,9 @@ func (c *Core) PutRecords(ctx context.Context, name string, entries []PutEntry) 
 	for i, e := range entries {
 		if len(e.PartitionKey) == 0 || len(e.PartitionKey) > 256 {
 			return nil, errf(ErrValidation, "Partition key must be 1 to 256 characters.")
+		}
+		if len(e.Data)+len(e.PartitionKey)+recordOverhead > c.maxPayload() {
+			return nil, errf(ErrInvalidArgument, "Record size %d bytes exceeds what the NATS server accepts in one message (max_payload %d bytes); raise max_payload on the server.", len(e.Data)+len(e.PartitionKey), c.nc.MaxPayload())
 		}
 		if len(e.Data)+len(e.PartitionKey) > maxSize {
 			return nil, errf(ErrInvalidArgument, "Record size %d bytes (data and partition key) exceeds the maximum of %d bytes of stream %s.", len(e.Data)+len(e.PartitionKey), maxSize, name)
@@ -97,19 +101,26 @@ func (cc *cached) route(k HashKey) (shardMeta, bool) {
 }
 
 // publish sends the entries listed in todo and fills their results; it
-// returns the indexes that must be routed again.
+// returns the indexes that must be routed again. The entries for one shard
+// go in as few messages as the payload limit allows (usually one), in the
+// order given, so they get consecutive sequence numbers.
 func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys []HashKey, todo []int, results []PutResult) (retry []int) {
+	type group struct {
+		shard   int
+		members []int
+	}
 	type pending struct {
-		i     int
-		shard int
-		fut   jetstream.PubAckFuture
+		shard   int
+		members []int
+		fut     jetstream.PubAckFuture
 	}
 	now := c.cfg.Now()
 	enc := cc.meta.EncryptionType
 	if enc == "" {
 		enc = "NONE"
 	}
-	sent := make([]pending, 0, len(todo))
+	var groups []*group
+	byShard := map[int]*group{}
 	for _, i := range todo {
 		sh, ok := cc.route(keys[i])
 		if !ok {
@@ -121,27 +132,71 @@ func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys
 			results[i] = PutResult{ShardID: shardID(sh.Index), Err: errf(ErrThroughputExceeded, "Rate exceeded for shard %s in stream %s under account %s.", shardID(sh.Index), cc.meta.Name, c.cfg.AccountID)}
 			continue
 		}
-		msg := &nats.Msg{Subject: c.jsSubject(cc.meta.ID, sh.Index), Data: encodeRecord(e.PartitionKey, e.Data)}
-		fut, err := c.js.PublishMsgAsync(msg)
-		if err != nil {
-			results[i] = PutResult{ShardID: shardID(sh.Index), Err: errf(ErrUnavailable, "publishing: %v", err)}
-			continue
+		g := byShard[sh.Index]
+		if g == nil {
+			g = &group{shard: sh.Index}
+			byShard[sh.Index] = g
+			groups = append(groups, g)
 		}
-		sent = append(sent, pending{i, sh.Index, fut})
+		g.members = append(g.members, i)
+	}
+
+	limit := c.maxPayload()
+	var sent []pending
+	var bb batchBuilder
+	for _, g := range groups {
+		for start := 0; start < len(g.members); {
+			bb.reset(0)
+			size, end := 16, start
+			for end < len(g.members) && end-start <= maxSub {
+				e := entries[g.members[end]]
+				n := len(e.PartitionKey) + len(e.Data) + 2*binary.MaxVarintLen32
+				if end > start && size+n > limit {
+					break
+				}
+				bb.add(e.PartitionKey, e.Data)
+				size += n
+				end++
+			}
+			members := g.members[start:end]
+			start = end
+			msg := &nats.Msg{Subject: c.jsSubject(cc.meta.ID, g.shard), Data: bb.bytes()}
+			fut, err := c.js.PublishMsgAsync(msg)
+			if err != nil {
+				for _, i := range members {
+					results[i] = PutResult{ShardID: shardID(g.shard), Err: errf(ErrUnavailable, "publishing: %v", err)}
+				}
+				continue
+			}
+			sent = append(sent, pending{g.shard, members, fut})
+		}
 	}
 	for _, p := range sent {
 		select {
 		case ack := <-p.fut.Ok():
-			results[p.i] = PutResult{ShardID: shardID(p.shard), SequenceNumber: formatSeq(p.shard, ack.Sequence), EncryptionType: enc}
+			for k, i := range p.members {
+				results[i] = PutResult{ShardID: shardID(p.shard), SequenceNumber: formatSeq(p.shard, pos{ack.Sequence, k}), EncryptionType: enc}
+			}
 		case err := <-p.fut.Err():
 			if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) {
-				retry = append(retry, p.i)
+				retry = append(retry, p.members...)
 				continue
 			}
-			results[p.i] = PutResult{ShardID: shardID(p.shard), Err: errf(ErrUnavailable, "storing record: %v", err)}
+			for _, i := range p.members {
+				results[i] = PutResult{ShardID: shardID(p.shard), Err: errf(ErrUnavailable, "storing record: %v", err)}
+			}
 		case <-ctx.Done():
-			results[p.i] = PutResult{ShardID: shardID(p.shard), Err: errf(ErrUnavailable, "storing record: %v", ctx.Err())}
+			for _, i := range p.members {
+				results[i] = PutResult{ShardID: shardID(p.shard), Err: errf(ErrUnavailable, "storing record: %v", ctx.Err())}
+			}
 		}
 	}
+	sort.Ints(retry) // keep the callers' order when routing again
 	return retry
+}
+
+// maxPayload is the largest message the connected server takes, less room
+// for headers.
+func (c *Core) maxPayload() int {
+	return int(c.nc.MaxPayload()) - 1024
 }

@@ -8,35 +8,65 @@ import (
 
 // Sequence numbers are fixed-width decimal strings:
 //
-//	"49" | shard index (10 digits) | JetStream sequence of the shard (20 digits)
+//	"49" | shard index (10 digits) | JetStream sequence (20 digits) | record index (5 digits)
 //
-// Within a shard they increase with the JetStream sequence, so string order,
-// numeric order and write order agree; they stay stable across restarts
-// because the JetStream sequence does. The shard index lets a sequence number
-// of another shard be told apart and refused.
+// A JetStream message of a shard holds a batch of records (all those of one
+// PutRecords call that went to the shard); the record index is a record's
+// place in its message. Within a shard sequence numbers increase with
+// (message, index), so string order, numeric order and write order agree;
+// they stay stable across restarts because the JetStream sequence does. The
+// shard index lets a sequence number of another shard be told apart.
 const (
 	seqPrefix = "49"
-	seqLen    = 2 + 10 + 20
+	seqLen    = 2 + 10 + 20 + 5
+	maxSub    = 99999
 )
 
-func formatSeq(shard int, seq uint64) string {
-	return fmt.Sprintf("%s%010d%020d", seqPrefix, shard, seq)
+// pos is a position in a shard: a JetStream message and a record in it.
+type pos struct {
+	seq uint64 // JetStream sequence
+	sub int    // record index within the message
 }
 
-// parseSeq splits a sequence number into shard index and JetStream sequence.
-func parseSeq(s string) (shard int, seq uint64, ok bool) {
+func (p pos) less(o pos) bool { return p.seq < o.seq || p.seq == o.seq && p.sub < o.sub }
+
+func formatSeq(shard int, p pos) string {
+	return fmt.Sprintf("%s%010d%020d%05d", seqPrefix, shard, p.seq, p.sub)
+}
+
+// parseSeq splits a sequence number into shard index and position.
+func parseSeq(s string) (shard int, p pos, ok bool) {
 	if len(s) != seqLen || !strings.HasPrefix(s, seqPrefix) {
-		return 0, 0, false
+		return 0, pos{}, false
 	}
 	sh, err := strconv.ParseUint(s[2:12], 10, 32)
 	if err != nil {
-		return 0, 0, false
+		return 0, pos{}, false
 	}
-	seq, err = strconv.ParseUint(s[12:], 10, 64)
+	seq, err := strconv.ParseUint(s[12:32], 10, 64)
 	if err != nil {
-		return 0, 0, false
+		return 0, pos{}, false
 	}
-	return int(sh), seq, true
+	sub, err := strconv.ParseUint(s[32:], 10, 32)
+	if err != nil {
+		return 0, pos{}, false
+	}
+	return int(sh), pos{seq, int(sub)}, true
+}
+
+// SequenceMessage returns the JetStream sequence of the message holding the
+// record with sequence number s; ok is false if s is not one of this
+// package's sequence numbers.
+func SequenceMessage(s string) (uint64, bool) {
+	_, p, ok := parseSeq(s)
+	return p.seq, ok
+}
+
+// SequenceAt returns the sequence number of the first record of message
+// seq in the shard of sequence number ref.
+func SequenceAt(ref string, seq uint64) string {
+	shard, _, _ := parseSeq(ref)
+	return formatSeq(shard, pos{seq: seq})
 }
 
 func shardID(index int) string { return fmt.Sprintf("shardId-%012d", index) }

@@ -30,7 +30,7 @@ type Subscription struct {
 // SubscribeToShard validates the consumer (it must be ACTIVE) and the shard,
 // resolves the starting position and claims the (consumer, shard) pair:
 // ErrInUse while another subscription of the pair runs on this node.
-func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr string, pos StartingPosition) (*Subscription, error) {
+func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr string, start StartingPosition) (*Subscription, error) {
 	m, cm, err := c.findConsumer(ctx, "", "", consumerARN)
 	if err != nil {
 		return nil, err
@@ -49,16 +49,18 @@ func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr str
 	if sh == nil {
 		return nil, errf(ErrNotFound, "Shard %s in stream %s under account %s does not exist", shardIDStr, m.Name, c.cfg.AccountID)
 	}
-	it, err := c.position(ctx, m, sh, pos.Type, pos.SequenceNumber, pos.Timestamp)
+	it, err := c.position(ctx, m, sh, start.Type, start.SequenceNumber, start.Timestamp)
 	if err != nil {
 		return nil, err
 	}
 	if it.ByTime {
 		// Start from a sequence, so that the end of a closed shard is seen
 		// even when no record follows the timestamp.
-		if it.Seq, err = c.seqAtTime(ctx, m, sh, it.At); err != nil {
+		seq, err := c.seqAtTime(ctx, m, sh, it.At)
+		if err != nil {
 			return nil, err
 		}
+		it.Pos = pos{seq: seq}
 		it.ByTime = false
 	}
 	s := &Subscription{c: c, consumerARN: consumerARN, streamName: m.Name, streamID: m.ID, shard: sh.Index, start: it}
@@ -92,10 +94,12 @@ func (s *Subscription) Run(ctx context.Context, emit func(ShardEvent) error) err
 
 	cfg := jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:   s.start.Seq,
+		OptStartSeq:   s.start.Pos.seq,
 	}
-	last := s.start.Seq - 1 // last JetStream sequence delivered
-	if done, err := s.finishIfEnded(ctx, last, emit); done || err != nil {
+	// cur is where the next record is: past every message consumed, and
+	// past the records of the start message before the start position.
+	cur := s.start.Pos
+	if done, err := s.finishIfEnded(ctx, cur, emit); done || err != nil {
 		return err
 	}
 	cons, err := c.js.OrderedConsumer(ctx, c.jsStreamName(s.streamID, s.shard), cfg)
@@ -122,23 +126,21 @@ func (s *Subscription) Run(ctx context.Context, emit func(ShardEvent) error) err
 		case <-ctx.Done():
 			return nil
 		case msg := <-msgs:
-			ev, seq := s.collect(msg, msgs)
-			if seq > 0 {
-				last = seq
-			}
+			var ev ShardEvent
+			ev, cur = s.collect(msg, msgs, cur)
 			if err := emit(ev); err != nil {
 				return err
 			}
 			lastEvent = time.Now()
-			if done, err := s.finishIfEnded(ctx, last, emit); done || err != nil {
+			if done, err := s.finishIfEnded(ctx, cur, emit); done || err != nil {
 				return err
 			}
 		case <-tick.C:
-			if done, err := s.finishIfEnded(ctx, last, emit); done || err != nil {
+			if done, err := s.finishIfEnded(ctx, cur, emit); done || err != nil {
 				return err
 			}
 			if time.Since(lastEvent) >= idleEventEvery {
-				if err := emit(ShardEvent{Records: []Record{}, ContinuationSequenceNumber: formatSeq(s.shard, last)}); err != nil {
+				if err := emit(ShardEvent{Records: []Record{}, ContinuationSequenceNumber: s.continuation(cur)}); err != nil {
 					return err
 				}
 				lastEvent = time.Now()
@@ -147,9 +149,20 @@ func (s *Subscription) Run(ctx context.Context, emit func(ShardEvent) error) err
 	}
 }
 
+// continuation is the sequence number to resume after, when the next
+// record is at cur: the one before it.
+func (s *Subscription) continuation(cur pos) string {
+	if cur.sub > 0 {
+		return formatSeq(s.shard, pos{cur.seq, cur.sub - 1})
+	}
+	return formatSeq(s.shard, pos{cur.seq - 1, maxSub})
+}
+
 // collect builds one event from msg and whatever else is already waiting,
-// up to the event size limits. It returns the last sequence included.
-func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg) (ShardEvent, uint64) {
+// up to the event size limits (whole messages: a message's records are
+// never split between events). cur is where the next record is; collect
+// returns the event and the new cur.
+func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg, cur pos) (ShardEvent, pos) {
 	c := s.c
 	cc := c.lookup(s.streamName)
 	enc := "NONE"
@@ -163,7 +176,6 @@ func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg) (
 	}
 	ev := ShardEvent{Records: []Record{}}
 	var (
-		lastSeq  uint64
 		lastTime time.Time
 		pending  uint64
 		size     int
@@ -173,21 +185,32 @@ func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg) (
 		if err != nil {
 			return true
 		}
-		if closed && md.Sequence.Stream > endSeq {
-			return false
+		seq := md.Sequence.Stream
+		if closed && seq > endSeq || seq < cur.seq {
+			return !(closed && seq > endSeq)
 		}
-		pk, data, err := decodeRecord(msg.Data())
-		if err == nil { // barriers and unreadable messages carry no record
+		skip := 0
+		if seq == cur.seq {
+			skip = cur.sub
+		}
+		err = decodeRecords(msg.Data(), func(i int, pk string, data []byte) {
+			if i < skip {
+				return
+			}
 			ev.Records = append(ev.Records, Record{
-				SequenceNumber: formatSeq(s.shard, md.Sequence.Stream),
+				SequenceNumber: formatSeq(s.shard, pos{seq, i}),
 				ArrivalTime:    md.Timestamp,
 				Data:           data,
 				PartitionKey:   pk,
 				EncryptionType: enc,
 			})
 			size += len(data) + len(pk)
+		})
+		if err != nil && err != errBarrier {
+			c.log.Error("skipping unreadable message", "stream", s.streamName, "shard", s.shard, "seq", seq)
 		}
-		lastSeq, lastTime, pending = md.Sequence.Stream, md.Timestamp, md.NumPending
+		cur = pos{seq + 1, 0}
+		lastTime, pending = md.Timestamp, md.NumPending
 		return true
 	}
 	ok := add(first)
@@ -199,27 +222,30 @@ func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg) (
 			ok = false
 		}
 	}
-	ev.ContinuationSequenceNumber = formatSeq(s.shard, lastSeq)
+	ev.ContinuationSequenceNumber = s.continuation(cur)
+	if n := len(ev.Records); n > 0 {
+		ev.ContinuationSequenceNumber = ev.Records[n-1].SequenceNumber
+	}
 	if pending > 0 {
 		ev.MillisBehindLatest = max(c.cfg.Now().Sub(lastTime), 0).Milliseconds()
 	}
-	return ev, lastSeq
+	return ev, cur
 }
 
 // finishIfEnded sends the final event with ChildShards once a closed shard
 // has been delivered up to its last record.
-func (s *Subscription) finishIfEnded(ctx context.Context, last uint64, emit func(ShardEvent) error) (bool, error) {
+func (s *Subscription) finishIfEnded(ctx context.Context, cur pos, emit func(ShardEvent) error) (bool, error) {
 	cc := s.c.lookup(s.streamName)
 	if cc == nil || cc.meta.ID != s.streamID {
 		return true, nil // stream deleted
 	}
 	sh := cc.meta.shard(s.shard)
-	if sh == nil || !sh.Closed || last < sh.EndSeq {
+	if sh == nil || !sh.Closed || cur.seq <= sh.EndSeq {
 		return false, nil
 	}
 	return true, emit(ShardEvent{
 		Records:                    []Record{},
-		ContinuationSequenceNumber: formatSeq(s.shard, sh.EndSeq),
+		ContinuationSequenceNumber: formatSeq(s.shard, pos{sh.EndSeq, sh.EndSub}),
 		ChildShards:                childShards(cc.meta, s.shard),
 	})
 }

@@ -46,6 +46,7 @@ type config struct {
 
 	LogFormat string
 	LogLevel  string
+	Pprof     bool
 
 	ShutdownTimeout time.Duration
 }
@@ -85,6 +86,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", 5*time.Minute, "how often the retention sweeper deletes expired and orphaned media")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ on the HTTP listener (for benchmarking; exposes internals)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests to finish")
 	return fs
 }

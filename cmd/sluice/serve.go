@@ -100,6 +100,7 @@ func serve(ctx context.Context, cfg config) error {
 		PublicURL:       cfg.PublicURL,
 		Logger:          log,
 		ShutdownTimeout: cfg.ShutdownTimeout,
+		Pprof:           cfg.Pprof,
 	}, web.Deps{Streams: data, Video: library, Archive: archive, Ready: []func(context.Context) error{data.Ready, videoCore.Ready}})
 	err = srv.Serve(ctx, func(a net.Addr) {
 		log.Info("sluice serving", "version", version, "http", a.String(), "rtsp", rtspSrv.Addr().String(),

@@ -7,7 +7,9 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
 )
 
-// Actions of an AuthRequest.
+// Actions of an AuthRequest. The server only accepts publishers today, so
+// it only asks about ActionPublish (at ANNOUNCE); ActionRead is for the
+// RTSP reading side to come.
 const (
 	ActionPublish = "publish"
 	ActionRead    = "read"

@@ -30,7 +30,10 @@ func TestServerH265(t *testing.T) {
 	if !ok {
 		t.Fatalf("codec %T", sess.tracks[0].Codec)
 	}
-	// parameter sets from the SDP (sprop-vps/sps/pps), else in band
+	if len(c.VPS) == 0 || len(c.SPS) == 0 || len(c.PPS) == 0 {
+		t.Errorf("parameter sets missing from the track (ffmpeg sends sprop-vps/sps/pps): %+v", c)
+	}
+	// and in band
 	inband := map[h265.NALUType]bool{}
 	for _, u := range units[0] {
 		for _, n := range u.Data {

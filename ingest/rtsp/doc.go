@@ -3,23 +3,34 @@
 //
 //   - Server accepts publishers (encoders, ffmpeg, OBS, cameras that push)
 //     doing ANNOUNCE + SETUP + RECORD at rtsp://host:port/<stream>, over
-//     TCP (interleaved) and UDP.
-//   - Puller pulls from IP cameras (DESCRIBE + SETUP + PLAY), keeps them
-//     connected, and reconnects with capped exponential backoff.
+//     TCP (interleaved) and UDP. ServerConfig.Authenticate is the one
+//     place where publishers' credentials are checked.
+//   - Puller pulls from IP cameras (DESCRIBE + SETUP + PLAY, Basic and
+//     Digest auth from the URL), keeps them connected, and reconnects with
+//     capped exponential backoff.
 //
 // Both turn the RTP packets of each supported track into access units
 // (fragments.Unit) with the format's RTP decoder, timestamp them with
 // gortsplib's per-session PTS decoder (all tracks share one start) and
 // the producer's wall clock from RTCP sender reports, and write them to
 // an ingest.Session, which they close exactly once when the peer goes
-// away.
+// away (TEARDOWN, connection loss, read timeout, Close).
 //
 // Supported codecs: H.264, H.265, AAC (RFC 3640 mpeg4-generic, and
 // RFC 6416 MP4A-LATM with out-of-band config), Opus, and G.711 (PCMU,
 // PCMA), which is converted to 16-bit big-endian LPCM. Other tracks are
-// dropped with a log line; a publisher or camera offering none is refused.
+// dropped with a log line naming their codec; a publisher offering none
+// is refused at ANNOUNCE with 415 and a message naming what it offered,
+// a camera offering none is retried with backoff.
 //
-// Credentials never leave this package: camera URLs are redacted in
-// status, logs and errors. All RTSP code of the project stays in this
-// package, so that a move to gortsplib v5 touches nothing else.
+// Refusals carry their reason in the RTSP reason phrase, which clients
+// show: 400 (bad stream name), 401 (Authenticate), 404
+// (ingest.ErrUnknownStream), 415 (no supported track), 455
+// (ingest.ErrBusy), 500 (anything else; details only in the log).
+//
+// Bad input is never fatal: undecodable packets are counted and logged at
+// debug level, a decoder panic is recovered. Camera passwords never leave
+// this package: URLs are redacted and error texts scrubbed in status,
+// logs and errors. All RTSP code of the project stays here, so that a
+// move to gortsplib v5 touches nothing else.
 package rtsp

@@ -114,16 +114,20 @@ func checkH264AAC(t *testing.T, sess *fakeSession, units [][]fragments.Unit, los
 	checkMonotonic(t, "audio", units[1])
 }
 
-// h264Pictures counts the coded slices of the primary picture.
+// h264Pictures counts the primary coded pictures of an access unit: the
+// slices that start a picture (first_mb_in_slice 0, whose ue(v) code is a
+// single 1 bit).
 func h264Pictures(nalus [][]byte) int {
 	n := 0
 	for _, nalu := range nalus {
-		if len(nalu) == 0 {
+		if len(nalu) < 2 {
 			continue
 		}
 		switch h264.NALUType(nalu[0] & 0x1f) {
 		case h264.NALUTypeNonIDR, h264.NALUTypeIDR:
-			n++
+			if nalu[1]&0x80 != 0 {
+				n++
+			}
 		}
 	}
 	return n

@@ -128,3 +128,5 @@ func join(parts ...[]string) []string {
 	}
 	return out
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
