@@ -19,6 +19,7 @@ type putResult struct {
 	CallErrors  int64            // calls that returned an error (all their records count as failed)
 	Sent        int64            // records in all calls
 	Acked       int64            // records acknowledged (no ErrorCode)
+	Unknown     int64            // records of calls lost in transport: stored or not, the client cannot know
 	Failed      int64            // FailedRecordCount summed, plus records of failed calls
 	RecordCodes map[string]int64 // per-record ErrorCode tallies
 	CallCodes   map[string]int64 // per-call error tallies
@@ -45,11 +46,11 @@ func runPut(ctx context.Context, cfg *config, c *kinesis.Client, marker uint64) 
 	}
 
 	var (
-		claimed, sent, acked, failed, calls, callErrs atomic.Int64
-		recordCodes, callCodes                        counts
-		firstErr                                      atomic.Pointer[string]
-		lat                                           = newSampler(100000)
-		wg                                            sync.WaitGroup
+		claimed, sent, acked, failed, unknown, calls, callErrs atomic.Int64
+		recordCodes, callCodes                                 counts
+		firstErr                                               atomic.Pointer[string]
+		lat                                                    = newSampler(100000)
+		wg                                                     sync.WaitGroup
 	)
 	start := time.Now()
 	for p := 0; p < cfg.Producers; p++ {
@@ -88,8 +89,13 @@ func runPut(ctx context.Context, cfg *config, c *kinesis.Client, marker uint64) 
 				sent.Add(n)
 				if err != nil {
 					callErrs.Add(1)
-					failed.Add(n)
-					callCodes.add(errorCode(err), 1)
+					code := errorCode(err)
+					if code == "transport" {
+						unknown.Add(n)
+					} else {
+						failed.Add(n)
+					}
+					callCodes.add(code, 1)
 					msg := err.Error()
 					firstErr.CompareAndSwap(nil, &msg)
 					continue
@@ -114,6 +120,7 @@ func runPut(ctx context.Context, cfg *config, c *kinesis.Client, marker uint64) 
 		CallErrors:  callErrs.Load(),
 		Sent:        sent.Load(),
 		Acked:       acked.Load(),
+		Unknown:     unknown.Load(),
 		Failed:      failed.Load(),
 		RecordCodes: recordCodes.snapshot(),
 		CallCodes:   callCodes.snapshot(),
