@@ -29,6 +29,7 @@ type Info struct {
 	Keyframe      bool
 	Discontinuity bool
 	Session       string
+	SessionIndex  int         // the fragment's index in its session (Fragment.Index)
 	Samples       map[int]int // by track ID
 	Tracks        []TrackInfo
 }
@@ -48,6 +49,7 @@ type record struct {
 	Keyframe bool        `json:"keyframe"`
 	Discont  bool        `json:"discontinuity,omitempty"`
 	Session  string      `json:"session"`
+	Index    int         `json:"index"`
 	Samples  map[int]int `json:"samples"`
 	Tracks   []TrackInfo `json:"tracks"`
 }
@@ -66,7 +68,7 @@ func (l *Library) Append(ctx context.Context, stream string, in Info) (string, e
 	b, err := json.Marshal(record{
 		V: recordVersion, Key: in.Key, Init: in.InitKey,
 		Producer: in.ProducerTime.UnixNano(), Server: in.ServerTime.UnixNano(), Duration: int64(in.Duration),
-		Size: in.Size, Keyframe: in.Keyframe, Discont: in.Discontinuity, Session: in.Session,
+		Size: in.Size, Keyframe: in.Keyframe, Discont: in.Discontinuity, Session: in.Session, Index: in.SessionIndex,
 		Samples: in.Samples, Tracks: in.Tracks,
 	})
 	if err != nil {
@@ -94,7 +96,7 @@ func decodeInfo(r streams.Record) (Info, error) {
 		Number: r.SequenceNumber, Key: rec.Key, InitKey: rec.Init,
 		ProducerTime: time.Unix(0, rec.Producer).UTC(), ServerTime: time.Unix(0, rec.Server).UTC(),
 		Duration: time.Duration(rec.Duration), Size: rec.Size, Keyframe: rec.Keyframe,
-		Discontinuity: rec.Discont, Session: rec.Session, Samples: rec.Samples, Tracks: rec.Tracks,
+		Discontinuity: rec.Discont, Session: rec.Session, SessionIndex: rec.Index, Samples: rec.Samples, Tracks: rec.Tracks,
 	}, nil
 }
 

@@ -259,3 +259,45 @@ func (l *Library) Tag(ctx context.Context, name string, tags map[string]string) 
 func (l *Library) Untag(ctx context.Context, name string, keys []string) error {
 	return l.core.RemoveTags(ctx, name, keys)
 }
+
+// Pull is a camera a stream records from (RTSP pull).
+type Pull struct {
+	Stream    string
+	URL       string // may carry credentials: never log or return it
+	Transport string // "tcp", "udp" or "" (automatic)
+}
+
+const (
+	attrPullURL       = "pull_url"
+	attrPullTransport = "pull_transport"
+)
+
+// SetPull records (url not empty) or removes (url empty) the camera a
+// stream pulls from. It is kept with the stream, in the metadata store, so
+// that every node and every restart sees it.
+func (l *Library) SetPull(ctx context.Context, stream, url, transport string) error {
+	return l.core.SetAttributes(ctx, stream, func(a map[string]string) error {
+		if url == "" {
+			delete(a, attrPullURL)
+			delete(a, attrPullTransport)
+			return nil
+		}
+		a[attrPullURL], a[attrPullTransport] = url, transport
+		return nil
+	})
+}
+
+// Pulls lists the cameras recorded with SetPull, by stream name.
+func (l *Library) Pulls(ctx context.Context) ([]Pull, error) {
+	all, err := l.core.ListStreams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Pull
+	for _, s := range all {
+		if u := s.Attributes[attrPullURL]; u != "" && (s.Status == streams.StatusActive || s.Status == streams.StatusUpdating) {
+			out = append(out, Pull{Stream: s.Name, URL: u, Transport: s.Attributes[attrPullTransport]})
+		}
+	}
+	return out, nil
+}

@@ -125,7 +125,7 @@ func (s *session) archive() {
 		number, err := s.index(fragments.Info{
 			Key: key, InitKey: initKey, ProducerTime: f.ProducerStart, ServerTime: f.ServerStart,
 			Duration: f.Duration, Size: int64(len(f.Bytes)), Keyframe: f.Keyframe, Discontinuity: f.Discontinuity,
-			Session: s.id, Samples: f.Samples, Tracks: f.Init.Tracks,
+			Session: s.id, SessionIndex: f.Index, Samples: f.Samples, Tracks: f.Init.Tracks,
 		})
 		if err != nil {
 			s.r.log.Error("indexing fragment; its object is an orphan the sweeper will remove", "stream", s.stream, "key", key, "err", err)

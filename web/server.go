@@ -17,6 +17,7 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/web/api"
 	"github.com/sluice-dev/sluice/web/kds"
 	"github.com/sluice-dev/sluice/web/kvs"
 )
@@ -45,6 +46,9 @@ type Deps struct {
 	Video *fragments.Library
 	// Archive holds video media.
 	Archive storage.Bucket
+	// Cameras and Recordings back Sluice's own API (/api/v1/).
+	Cameras    api.Cameras
+	Recordings api.Recordings
 	// Ready checks, all of which must pass for /readyz.
 	Ready []func(context.Context) error
 }
@@ -73,7 +77,11 @@ func New(cfg Config, deps Deps) *Server {
 	// Kinesis Data Streams: POST / with X-Amz-Target. Kinesis Video
 	// Streams: POST /<operation>.
 	mux.Handle("POST /{$}", kds.New(deps.Streams, kds.Config{Logger: cfg.Logger, Metrics: reg}))
-	mux.Handle("POST /", kvs.New(deps.Video, deps.Archive, kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg}))
+	kv := kvs.New(deps.Video, deps.Archive, kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg})
+	for _, p := range kv.Paths() {
+		mux.Handle("POST "+p, kv)
+	}
+	mux.Handle("/api/v1/", api.New(deps.Cameras, deps.Recordings, cfg.Logger))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))

@@ -43,6 +43,7 @@ type config struct {
 	FragmentMaxDuration time.Duration
 	PartDuration        time.Duration
 	SweepInterval       time.Duration
+	Cameras             stringList
 
 	LogFormat string
 	LogLevel  string
@@ -83,6 +84,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.DurationVar(&c.FragmentDuration, "fragment-duration", 2*time.Second, "target fragment duration: a fragment closes at the first keyframe after it")
 	fs.DurationVar(&c.FragmentMaxDuration, "fragment-max-duration", 20*time.Second, "hard cap: a fragment closes here even without a keyframe (players cannot start in the next one until its keyframe)")
 	fs.DurationVar(&c.PartDuration, "part-duration", 200*time.Millisecond, "duration of live-edge parts (LL-HLS)")
+	fs.Var(&c.Cameras, "camera", "camera to pull, repeatable: stream=rtsp://[user:pass@]host[:port]/path, optionally ending #tcp or #udp (default: UDP, then TCP); env/YAML: space-separated or a list")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", 5*time.Minute, "how often the retention sweeper deletes expired and orphaned media")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -218,6 +220,12 @@ func (c *config) validate() []error {
 	if c.SweepInterval < time.Second {
 		bad("sweep-interval", "must be at least 1s, got %v", c.SweepInterval)
 	}
+	for _, v := range c.Cameras {
+		if _, err := parseCameraFlag(v); err != nil {
+			name, _, _ := strings.Cut(v, "=")
+			bad("camera", "%s: %v", name, err) // never echo the URL: it may hold a password
+		}
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log-format", "must be text or json, got %q", c.LogFormat)
 	}
@@ -241,7 +249,7 @@ func lookupEnv(getenv func(string) string, name string) (string, bool) {
 }
 
 // readYAML reads a flat mapping of flag names to scalar values (or lists,
-// for repeatable flags, joined with commas).
+// for repeatable flags, joined with spaces).
 func readYAML(path string) (map[string]string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -259,7 +267,7 @@ func readYAML(path string) (map[string]string, error) {
 			for i, x := range v {
 				parts[i] = fmt.Sprint(x)
 			}
-			out[k] = strings.Join(parts, ",")
+			out[k] = strings.Join(parts, " ")
 		case map[string]any:
 			return nil, fmt.Errorf("config file %s: %s: nested settings are not supported", path, k)
 		case nil:
@@ -289,4 +297,15 @@ func joinIndented(errs []error) error {
 		msgs[i] = e.Error()
 	}
 	return errors.New(strings.Join(msgs, "\n  "))
+}
+
+// stringList is a repeatable flag; each value may hold several items
+// separated by white space (as the environment and YAML lists give them).
+type stringList []string
+
+func (l *stringList) String() string { return strings.Join(*l, " ") }
+
+func (l *stringList) Set(v string) error {
+	*l = append(*l, strings.Fields(v)...)
+	return nil
 }

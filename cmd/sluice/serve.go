@@ -95,13 +95,29 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	defer rtspSrv.Close() // before the recorder closes: sessions end first
 
+	puller := rtsp.NewPuller(rtsp.PullerConfig{Logger: log}, recorder)
+	defer puller.Close() // before the recorder closes
+	cams := &cameras{puller: puller, library: library, retention: cfg.AutoCreateRetention, log: log}
+	var flagCams []rtsp.Camera
+	for _, v := range cfg.Cameras {
+		cam, _ := parseCameraFlag(v) // checked by validate
+		flagCams = append(flagCams, cam)
+	}
+	if err := cams.start(octx, flagCams); err != nil {
+		return err
+	}
+
 	srv := web.New(web.Config{
 		Addr:            cfg.HTTPAddr,
 		PublicURL:       cfg.PublicURL,
 		Logger:          log,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Pprof:           cfg.Pprof,
-	}, web.Deps{Streams: data, Video: library, Archive: archive, Ready: []func(context.Context) error{data.Ready, videoCore.Ready}})
+	}, web.Deps{
+		Streams: data, Video: library, Archive: archive,
+		Cameras: cams, Recordings: recorder,
+		Ready: []func(context.Context) error{data.Ready, videoCore.Ready},
+	})
 	err = srv.Serve(ctx, func(a net.Addr) {
 		log.Info("sluice serving", "version", version, "http", a.String(), "rtsp", rtspSrv.Addr().String(),
 			"public_url", cfg.PublicURL, "nats", natsMode(cfg), "durability", cfg.Durability,

@@ -67,6 +67,9 @@ var (
 	ErrCameraExists = errors.New("rtsp: a camera already feeds this stream")
 	// ErrClosed is returned by Add after Close.
 	ErrClosed = errors.New("rtsp: puller closed")
+	// ErrBadCamera: a camera's stream name, URL or transport is not valid.
+	// The message never contains the password.
+	ErrBadCamera = errors.New("rtsp: bad camera")
 )
 
 // Puller keeps IP cameras connected and records them: one goroutine per
@@ -192,17 +195,23 @@ func (p *Puller) Close() {
 // parseCamera checks a camera and parses its URL.
 func parseCamera(c Camera) (*base.URL, error) {
 	if err := checkStreamName(c.Stream); err != nil {
-		return nil, fmt.Errorf("rtsp: camera: %w", err)
+		return nil, &cameraError{fmt.Sprintf("rtsp: camera: %v", err)}
 	}
 	switch c.Transport {
 	case "", "tcp", "udp":
 	default:
-		return nil, fmt.Errorf("rtsp: camera %q: unknown transport: want \"tcp\", \"udp\" or \"\" (automatic)", c.Stream)
+		return nil, &cameraError{fmt.Sprintf("rtsp: camera %q: unknown transport: want \"tcp\", \"udp\" or \"\" (automatic)", c.Stream)}
 	}
 	// url.Parse errors quote the URL, password included: never show them
 	u, err := base.ParseURL(c.URL)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("rtsp: camera %q: the URL does not parse as rtsp://[user:pass@]host[:port]/path (check the scheme and the escaping of special characters)", c.Stream)
+		return nil, &cameraError{fmt.Sprintf("rtsp: camera %q: the URL does not parse as rtsp://[user:pass@]host[:port]/path (check the scheme and the escaping of special characters)", c.Stream)}
 	}
 	return u, nil
 }
+
+// cameraError is a bad camera; it matches ErrBadCamera.
+type cameraError struct{ msg string }
+
+func (e *cameraError) Error() string        { return e.msg }
+func (e *cameraError) Is(target error) bool { return target == ErrBadCamera }

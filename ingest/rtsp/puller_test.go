@@ -3,6 +3,7 @@ package rtsp
 import (
 	"errors"
 	"fmt"
+	"github.com/sluice-dev/sluice/ingest/rtsp/rtsptest"
 	"strings"
 	"testing"
 	"time"
@@ -66,23 +67,23 @@ func checkPulledVideo(t *testing.T, sess *fakeSession) {
 // opens a new one by itself.
 func TestPullerReconnects(t *testing.T) {
 	t.Parallel()
-	cam := startFakeCam(t)
+	cam := rtsptest.StartFakeCam(t)
 	rec := newFakeRecorder()
 	p, _ := testPuller(t, rec)
-	if err := p.Add(Camera{Stream: "lobby", URL: cam.url(""), Transport: "tcp"}); err != nil {
+	if err := p.Add(Camera{Stream: "lobby", URL: cam.URL(""), Transport: "tcp"}); err != nil {
 		t.Fatal(err)
 	}
 	first := rec.waitOpen(t, 10*time.Second)
-	if first.stream != "lobby" || first.src.Kind != "rtsp-pull" || first.src.Transport != "tcp" || first.src.Remote != fmt.Sprintf("127.0.0.1:%d", cam.port) {
+	if first.stream != "lobby" || first.src.Kind != "rtsp-pull" || first.src.Transport != "tcp" || first.src.Remote != fmt.Sprintf("127.0.0.1:%d", cam.Port) {
 		t.Errorf("session %s from %+v", first.stream, first.src)
 	}
 	checkPulledVideo(t, first)
 	st := waitState(t, p, "lobby", StateStreaming, time.Second)
-	if st.Transport != "tcp" || st.URL != cam.url("") || st.LastError != "" {
+	if st.Transport != "tcp" || st.URL != cam.URL("") || st.LastError != "" {
 		t.Errorf("status %+v", st)
 	}
 
-	cam.kill()
+	cam.Kill()
 	first.waitClosed(t, 5*time.Second)
 	st = waitState(t, p, "lobby", StateBackoff, 5*time.Second)
 	if st.LastError == "" {
@@ -90,7 +91,7 @@ func TestPullerReconnects(t *testing.T) {
 	}
 	time.Sleep(time.Second) // a few failed attempts while the camera is down
 	restarted := time.Now()
-	cam.start()
+	cam.Start()
 	second := rec.waitOpen(t, 10*time.Second)
 	t.Logf("reconnected %v after the camera came back", time.Since(restarted).Round(time.Millisecond))
 	checkPulledVideo(t, second)
@@ -112,14 +113,14 @@ func TestPullerReconnects(t *testing.T) {
 // transport) authentication.
 func TestPullerAuth(t *testing.T) {
 	t.Parallel()
-	digest := startFakeCam(t, "--auth", "digest", "--user", "admin", "--password", "d1gest-pw")
-	basic := startFakeCam(t, "--auth", "basic", "--user", "viewer", "--password", "b@sic pw")
+	digest := rtsptest.StartFakeCam(t, "--auth", "digest", "--user", "admin", "--password", "d1gest-pw")
+	basic := rtsptest.StartFakeCam(t, "--auth", "basic", "--user", "viewer", "--password", "b@sic pw")
 	rec := newFakeRecorder()
 	p, logs := testPuller(t, rec)
-	if err := p.Add(Camera{Stream: "digest", URL: digest.url("admin:d1gest-pw"), Transport: "udp"}); err != nil {
+	if err := p.Add(Camera{Stream: "digest", URL: digest.URL("admin:d1gest-pw"), Transport: "udp"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.Add(Camera{Stream: "basic", URL: basic.url("viewer:b%40sic%20pw")}); err != nil {
+	if err := p.Add(Camera{Stream: "basic", URL: basic.URL("viewer:b%40sic%20pw")}); err != nil {
 		t.Fatal(err)
 	}
 	for range 2 {
@@ -131,8 +132,8 @@ func TestPullerAuth(t *testing.T) {
 		}
 	}
 	list := p.List()
-	if len(list) != 2 || list[0].Stream != "basic" || list[0].URL != basic.url("viewer") || list[0].Transport != "auto" ||
-		list[1].URL != digest.url("admin") || list[1].Transport != "udp" {
+	if len(list) != 2 || list[0].Stream != "basic" || list[0].URL != basic.URL("viewer") || list[0].Transport != "auto" ||
+		list[1].URL != digest.URL("admin") || list[1].Transport != "udp" {
 		t.Errorf("list %+v", list)
 	}
 	for _, secret := range []string{"d1gest-pw", "b@sic pw", "b%40sic%20pw", "b@sic%20pw"} {
@@ -148,17 +149,17 @@ func TestPullerAuth(t *testing.T) {
 func TestPullerWrongPassword(t *testing.T) {
 	t.Parallel()
 	const password = "Tr0ub4dor&3-wrong"
-	cam := startFakeCam(t, "--auth", "digest", "--user", "admin", "--password", "right")
+	cam := rtsptest.StartFakeCam(t, "--auth", "digest", "--user", "admin", "--password", "right")
 	rec := newFakeRecorder()
 	p, logs := testPuller(t, rec)
-	url := cam.url("admin:" + strings.ReplaceAll(password, "&", "%26"))
+	url := cam.URL("admin:" + strings.ReplaceAll(password, "&", "%26"))
 	if err := p.Add(Camera{Stream: "door", URL: url, Transport: "tcp"}); err != nil {
 		t.Fatal(err)
 	}
 	st := waitState(t, p, "door", StateBackoff, 5*time.Second)
 	time.Sleep(time.Second) // a few more attempts
 	st = p.List()[0]
-	if !strings.Contains(st.LastError, "401") || st.URL != cam.url("admin") {
+	if !strings.Contains(st.LastError, "401") || st.URL != cam.URL("admin") {
 		t.Errorf("status %+v", st)
 	}
 	var errs []error
@@ -195,12 +196,12 @@ func TestPullerWrongPassword(t *testing.T) {
 // TestPullerCloseLeaks closes a puller with a streaming camera and one in
 // backoff: the session is closed and no goroutine is left.
 func TestPullerCloseLeaks(t *testing.T) {
-	cam := startFakeCam(t)
+	cam := rtsptest.StartFakeCam(t)
 	ignore := goleak.IgnoreCurrent()
 	rec := newFakeRecorder()
 	logger, _ := testLogger(t)
 	p := NewPuller(PullerConfig{ReadTimeout: 2 * time.Second, BackoffMin: 100 * time.Millisecond, BackoffMax: 500 * time.Millisecond, Logger: logger}, rec)
-	if err := p.Add(Camera{Stream: "up", URL: cam.url(""), Transport: "tcp"}); err != nil {
+	if err := p.Add(Camera{Stream: "up", URL: cam.URL(""), Transport: "tcp"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := p.Add(Camera{Stream: "down", URL: fmt.Sprintf("rtsp://127.0.0.1:%d/cam", freePort(t))}); err != nil {
@@ -213,7 +214,7 @@ func TestPullerCloseLeaks(t *testing.T) {
 	p.Close()
 	sess.waitClosed(t, time.Second)
 	sess.check(t)
-	if err := p.Add(Camera{Stream: "late", URL: cam.url("")}); !errors.Is(err, ErrClosed) {
+	if err := p.Add(Camera{Stream: "late", URL: cam.URL("")}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Add after Close: %v", err)
 	}
 	goleak.VerifyNone(t, ignore)

@@ -1,0 +1,136 @@
+// Package api is Sluice's own JSON API under /api/v1/, for what the AWS APIs
+// have no words for: cameras to pull, streams being recorded. The web UI
+// uses it too.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/sluice-dev/sluice/ingest"
+	"github.com/sluice-dev/sluice/ingest/rtsp"
+	"github.com/sluice-dev/sluice/streams"
+)
+
+// Cameras manages pulled cameras.
+type Cameras interface {
+	AddCamera(ctx context.Context, cam rtsp.Camera) error
+	RemoveCamera(ctx context.Context, stream string) error
+	Cameras() []rtsp.CameraStatus
+}
+
+// Recordings reports the streams being recorded.
+type Recordings interface {
+	Active() []ingest.Status
+}
+
+// Handler serves /api/v1/.
+type Handler struct {
+	cams Cameras
+	rec  Recordings
+	log  *slog.Logger
+	mux  *http.ServeMux
+}
+
+// New returns the API handler.
+func New(cams Cameras, rec Recordings, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Handler{cams: cams, rec: rec, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /api/v1/cameras", h.listCameras)
+	h.mux.HandleFunc("POST /api/v1/cameras", h.addCamera)
+	h.mux.HandleFunc("DELETE /api/v1/cameras/{stream}", h.removeCamera)
+	h.mux.HandleFunc("GET /api/v1/recordings", h.recordings)
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+type cameraJSON struct {
+	Stream    string    `json:"stream"`
+	URL       string    `json:"url"` // without password
+	Transport string    `json:"transport"`
+	State     string    `json:"state"`
+	LastError string    `json:"last_error,omitempty"`
+	Since     time.Time `json:"since"`
+}
+
+func (h *Handler) listCameras(w http.ResponseWriter, r *http.Request) {
+	out := []cameraJSON{}
+	for _, c := range h.cams.Cameras() {
+		out = append(out, cameraJSON{c.Stream, c.URL, c.Transport, c.State, c.LastError, c.Since})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"cameras": out})
+}
+
+func (h *Handler) addCamera(w http.ResponseWriter, r *http.Request) {
+	var in struct{ Stream, URL, Transport string }
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		writeError(w, http.StatusBadRequest, "body must be JSON {\"stream\", \"url\", \"transport\"}: "+err.Error())
+		return
+	}
+	if in.Stream == "" || in.URL == "" {
+		writeError(w, http.StatusBadRequest, "stream and url are required")
+		return
+	}
+	err := h.cams.AddCamera(r.Context(), rtsp.Camera{Stream: in.Stream, URL: in.URL, Transport: strings.ToLower(in.Transport)})
+	switch {
+	case errors.Is(err, rtsp.ErrCameraExists):
+		writeError(w, http.StatusConflict, "stream "+in.Stream+" already pulls a camera; remove it first")
+	case errors.Is(err, rtsp.ErrBadCamera), errors.Is(err, streams.ErrValidation), errors.Is(err, streams.ErrInvalidArgument):
+		writeError(w, http.StatusBadRequest, err.Error()) // never contains the password
+	case err != nil:
+		h.log.Error("adding camera", "stream", in.Stream, "err", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
+	default:
+		w.Header().Set("Location", "/api/v1/cameras/"+in.Stream)
+		writeJSON(w, http.StatusCreated, map[string]string{"stream": in.Stream})
+	}
+}
+
+func (h *Handler) removeCamera(w http.ResponseWriter, r *http.Request) {
+	stream := r.PathValue("stream")
+	found := false
+	for _, c := range h.cams.Cameras() {
+		found = found || c.Stream == stream
+	}
+	if !found {
+		writeError(w, http.StatusNotFound, "no camera for stream "+stream)
+		return
+	}
+	if err := h.cams.RemoveCamera(r.Context(), stream); err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) recordings(w http.ResponseWriter, r *http.Request) {
+	out := []map[string]any{}
+	for _, s := range h.rec.Active() {
+		out = append(out, map[string]any{
+			"stream": s.Stream, "session": s.Session, "source": s.Source.Kind, "remote": s.Source.Remote,
+			"transport": s.Source.Transport, "since": s.Since, "tracks": s.Tracks, "fragments": s.Fragments,
+			"bytes": s.Bytes, "last_fragment": s.LastFragment, "dropped": s.Dropped,
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"recordings": out})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, map[string]string{"error": msg})
+}
