@@ -9,11 +9,21 @@ import (
 // fragment being written and the last closed fragments. Playback reads it
 // for live HLS/LL-HLS and for the seam with the archive; a stream with
 // retention 0 exists only here. It is safe for concurrent use.
+//
+// Memory: the bytes of the open fragment's parts are always held. Those of
+// closed fragments are held for the keep window only while they are not
+// archived (retention 0, or storage still writing) or while the stream has
+// readers (a View in the last minute); otherwise only their metadata stays
+// and readers take the bytes from the archive.
 type Hub struct {
 	keep time.Duration
 	mu   sync.Mutex
 	m    map[string]*liveStream
 }
+
+// readerWindow: a stream viewed this recently keeps its closed fragments'
+// bytes in memory.
+const readerWindow = time.Minute
 
 // LiveFragment is a fragment on the live edge: open (Closed nil, Parts
 // growing) or closed.
@@ -42,13 +52,27 @@ type liveStream struct {
 	since   time.Time
 	frags   []*LiveFragment
 	changed chan struct{}
+	readAt  time.Time // last View
+}
+
+func (s *liveStream) watched() bool { return time.Since(s.readAt) < readerWindow }
+
+// dropBytes forgets a closed fragment's part bytes (they are archived).
+func dropBytes(f *LiveFragment) {
+	for i, p := range f.Parts {
+		if p.Bytes != nil {
+			c := *p
+			c.Bytes = nil
+			f.Parts[i] = &c
+		}
+	}
 }
 
 // NewHub returns a hub keeping about keep of closed fragments per stream
-// (default 30s, and at least the last 3 fragments).
+// (default 10s, and at least the last 3 fragments).
 func NewHub(keep time.Duration) *Hub {
 	if keep <= 0 {
-		keep = 30 * time.Second
+		keep = 10 * time.Second
 	}
 	return &Hub{keep: keep, m: map[string]*liveStream{}}
 }
@@ -112,7 +136,9 @@ func (h *Hub) CloseFragment(stream string, fr *Fragment) {
 		f = &LiveFragment{Session: fr.Session, Index: fr.Index, Init: fr.Init}
 		s.frags = append(s.frags, f)
 	}
-	f.Closed = fr
+	meta := *fr
+	meta.Parts = nil // the bytes stay with the parts (and with the archive queue)
+	f.Closed = &meta
 	h.trim(s)
 	s.notify()
 }
@@ -127,6 +153,9 @@ func (h *Hub) Indexed(stream, session string, index int, number string) {
 	}
 	if f := s.find(session, index); f != nil {
 		f.Number = number
+		if !s.watched() {
+			dropBytes(f)
+		}
 		s.notify()
 	}
 }
@@ -136,6 +165,7 @@ func (h *Hub) View(stream string) View {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.stream(stream)
+	s.readAt = time.Now()
 	frags := make([]*LiveFragment, len(s.frags))
 	for i, f := range s.frags {
 		c := *f

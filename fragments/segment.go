@@ -1,6 +1,8 @@
 package fragments
 
 import (
+	"bytes"
+	"io"
 	"crypto/sha256"
 	"encoding/hex"
 	"time"
@@ -35,8 +37,10 @@ type Fragment struct {
 	Session       string
 	Index         int // in the session, from 0
 	Init          *Init
-	Bytes         []byte // the parts' bytes concatenated
-	Parts         int
+	// Parts holds the fragment's bytes part by part (each a moof+mdat);
+	// concatenated they are the fragment. Size is their total length.
+	Parts         [][]byte
+	Size          int
 	ProducerStart time.Time
 	ServerStart   time.Time
 	Duration      time.Duration
@@ -48,6 +52,24 @@ type Fragment struct {
 	Discontinuity bool
 	// Samples counts the samples of each track (by track ID).
 	Samples map[int]int
+}
+
+// Bytes returns the fragment's bytes in one (new) slice.
+func (f *Fragment) Bytes() []byte {
+	b := make([]byte, 0, f.Size)
+	for _, p := range f.Parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+// Reader reads the fragment's bytes without copying them.
+func (f *Fragment) Reader() io.Reader {
+	rs := make([]io.Reader, len(f.Parts))
+	for i, p := range f.Parts {
+		rs[i] = bytes.NewReader(p)
+	}
+	return io.MultiReader(rs...)
 }
 
 func marshalInit(tracks []*trackState) (*Init, error) {

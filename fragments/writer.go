@@ -318,7 +318,15 @@ func (w *Writer) flushPart(end int64) {
 	if len(part.Tracks) == 0 {
 		return
 	}
+	size := 1024
+	for _, t := range part.Tracks {
+		size += 16 * len(t.Samples)
+		for _, smp := range t.Samples {
+			size += len(smp.Payload)
+		}
+	}
 	var buf seekablebuffer.Buffer
+	buf.Grow(size) // one allocation of the right size, not a doubling series
 	if err := part.Marshal(&buf); err != nil {
 		w.cfg.Logger.Error("marshalling part", "session", w.cfg.Session, "err", err)
 		return
@@ -362,16 +370,12 @@ func (w *Writer) closeFragment(end int64) {
 	for _, p := range f.parts {
 		size += len(p)
 	}
-	b := make([]byte, 0, size)
-	for _, p := range f.parts {
-		b = append(b, p...)
-	}
 	frag := &Fragment{
 		Session:       w.cfg.Session,
 		Index:         f.index,
 		Init:          f.init,
-		Bytes:         b,
-		Parts:         len(f.parts),
+		Parts:         f.parts,
+		Size:          size,
 		ProducerStart: f.producer,
 		ServerStart:   f.server,
 		Duration:      time.Duration((end - f.startDTS) * int64(time.Second) / w.leader.clock),

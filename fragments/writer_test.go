@@ -53,25 +53,25 @@ func TestWriterCutsAtKeyframes(t *testing.T) {
 		}
 		total += f.Duration
 		videoFrames += f.Samples[1]
-		probe := fragmentstest.FFprobe(t, f.Init.Bytes, f.Bytes)
+		probe := fragmentstest.FFprobe(t, f.Init.Bytes, f.Bytes())
 		if probe.Packets["video"] != f.Samples[1] || probe.Packets["audio"] != f.Samples[2] {
 			t.Errorf("fragment %d: ffprobe %v, writer counted %v", i, probe, f.Samples)
 		}
-		if f.Parts < 9 || f.Parts > 11 {
-			t.Errorf("fragment %d has %d parts, want about 10 of 200 ms", i, f.Parts)
+		if len(f.Parts) < 9 || len(f.Parts) > 11 {
+			t.Errorf("fragment %d has %d parts, want about 10 of 200 ms", i, len(f.Parts))
 		}
 	}
 	if total != 4*time.Second || videoFrames != 100 {
 		t.Fatalf("fragments hold %v and %d frames, want 4s and all 100 (the last one included)", total, videoFrames)
 	}
-	if len(c.parts) != c.frags[0].Parts+c.frags[1].Parts || !c.parts[0].Independent {
+	if len(c.parts) != len(c.frags[0].Parts)+len(c.frags[1].Parts) || !c.parts[0].Independent {
 		t.Fatalf("%d parts emitted", len(c.parts))
 	}
 	var joined []byte
-	for _, p := range c.parts[:c.frags[0].Parts] {
+	for _, p := range c.parts[:len(c.frags[0].Parts)] {
 		joined = append(joined, p.Bytes...)
 	}
-	if !bytes.Equal(joined, c.frags[0].Bytes) {
+	if !bytes.Equal(joined, c.frags[0].Bytes()) {
 		t.Fatal("a fragment is not the concatenation of its parts")
 	}
 }

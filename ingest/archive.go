@@ -74,7 +74,7 @@ func (s *session) Close() {
 func (s *session) onFragment(f *fragments.Fragment) {
 	s.r.hub.CloseFragment(s.stream, f)
 	s.frags++
-	s.bytes += int64(len(f.Bytes))
+	s.bytes += int64(f.Size)
 	s.last = f.ProducerStart
 	s.r.mu.Lock()
 	s.state.lastEnd = f.ProducerStart.Add(f.Duration)
@@ -118,13 +118,13 @@ func (s *session) archive() {
 			inits[f.Init.ID] = time.Now()
 		}
 		key := fmt.Sprintf("%sfragments/%013d-%s-%06d.m4s", prefix, f.ProducerStart.UnixMilli(), s.id, f.Index)
-		if err := s.put(key, f.Bytes); err != nil {
+		if err := s.putFragment(key, f); err != nil {
 			s.r.log.Error("storing fragment; not archived", "stream", s.stream, "key", key, "err", err)
 			continue
 		}
 		number, err := s.index(fragments.Info{
 			Key: key, InitKey: initKey, ProducerTime: f.ProducerStart, ServerTime: f.ServerStart,
-			Duration: f.Duration, Size: int64(len(f.Bytes)), Keyframe: f.Keyframe, Discontinuity: f.Discontinuity,
+			Duration: f.Duration, Size: int64(f.Size), Keyframe: f.Keyframe, Discontinuity: f.Discontinuity,
 			Session: s.id, SessionIndex: f.Index, Samples: f.Samples, Tracks: f.Init.Tracks,
 		})
 		if err != nil {
@@ -147,6 +147,13 @@ func (s *session) retentionHours() int {
 func (s *session) put(key string, b []byte) error {
 	return retry(s.r, func() error {
 		return s.r.bucket.Put(s.r.ctx, key, bytes.NewReader(b), int64(len(b)))
+	})
+}
+
+// putFragment stores a fragment's parts as one object, without copying them.
+func (s *session) putFragment(key string, f *fragments.Fragment) error {
+	return retry(s.r, func() error {
+		return s.r.bucket.Put(s.r.ctx, key, f.Reader(), int64(f.Size))
 	})
 }
 

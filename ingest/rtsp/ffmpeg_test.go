@@ -184,7 +184,7 @@ func checkDecodable(t *testing.T, tracks []fragments.Track, units [][]fragments.
 			if initBytes == nil {
 				initBytes = f.Init.Bytes
 			}
-			media.Write(f.Bytes)
+			media.Write(f.Bytes())
 		},
 	}, tracks)
 	if err != nil {
