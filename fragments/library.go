@@ -301,3 +301,8 @@ func (l *Library) Pulls(ctx context.Context) ([]Pull, error) {
 	}
 	return out, nil
 }
+
+// Secret returns a named secret shared by every node (see streams.Core.Secret).
+func (l *Library) Secret(ctx context.Context, name string) ([]byte, error) {
+	return l.core.Secret(ctx, name)
+}

@@ -128,18 +128,38 @@ func (c *Core) Ready(ctx context.Context) error {
 }
 
 func (c *Core) loadIteratorKey(ctx context.Context) ([]byte, error) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return nil, err
-	}
-	if _, err := c.kv.Create(ctx, iteratorKeyKey, key); err == nil {
-		return key, nil
-	} else if !errors.Is(err, jetstream.ErrKeyExists) {
-		return nil, fmt.Errorf("streams: iterator key: %w", err)
-	}
-	e, err := c.kv.Get(ctx, iteratorKeyKey)
+	key, err := c.secret(ctx, iteratorKeyKey)
 	if err != nil {
 		return nil, fmt.Errorf("streams: iterator key: %w", err)
+	}
+	return key, nil
+}
+
+// Secret returns the 32-byte secret of the given name (letters, digits and
+// dashes), creating it at random the first time. Every node sharing the
+// JetStream gets the same bytes, so what one signs the others verify.
+func (c *Core) Secret(ctx context.Context, name string) ([]byte, error) {
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') || name == "" {
+			return nil, errf(ErrValidation, "invalid secret name %q", name)
+		}
+	}
+	return c.secret(ctx, "secret."+name)
+}
+
+func (c *Core) secret(ctx context.Context, key string) ([]byte, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return nil, err
+	}
+	if _, err := c.kv.Create(ctx, key, b); err == nil {
+		return b, nil
+	} else if !errors.Is(err, jetstream.ErrKeyExists) {
+		return nil, err
+	}
+	e, err := c.kv.Get(ctx, key)
+	if err != nil {
+		return nil, err
 	}
 	return e.Value(), nil
 }

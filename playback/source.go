@@ -1,0 +1,251 @@
+package playback
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/storage"
+)
+
+// Source reads streams' fragments from the archive and the live edge.
+// It is safe for concurrent use.
+type Source struct {
+	lib    *fragments.Library
+	bucket storage.BucketReader
+	hub    *fragments.Hub
+	cache  *cache
+}
+
+// SourceConfig configures a Source.
+type SourceConfig struct {
+	// CacheBytes bounds the cache of hot fragments and init segments.
+	// Default 64 MiB.
+	CacheBytes int64
+}
+
+// NewSource returns a Source over the library's index, the bucket and the hub.
+func NewSource(lib *fragments.Library, bucket storage.BucketReader, hub *fragments.Hub, cfg SourceConfig) *Source {
+	if cfg.CacheBytes <= 0 {
+		cfg.CacheBytes = 64 << 20
+	}
+	return &Source{lib: lib, bucket: bucket, hub: hub, cache: newCache(cfg.CacheBytes)}
+}
+
+// Library returns the video stream registry the source reads.
+func (s *Source) Library() *fragments.Library { return s.lib }
+
+// Hub returns the live edge.
+func (s *Source) Hub() *fragments.Hub { return s.hub }
+
+// Fragment is one fragment of a stream's timeline, archived or on the live
+// edge (or both: then it is listed once, with its number).
+type Fragment struct {
+	// Number is the fragment number in the index; empty for a fragment that
+	// is only on the live edge (not yet archived, or a retention-0 stream).
+	Number        string
+	Session       string
+	Index         int // in its session
+	ProducerTime  time.Time
+	ServerTime    time.Time
+	Duration      time.Duration
+	Size          int64
+	Keyframe      bool
+	Discontinuity bool
+	InitID        string
+	Tracks        []fragments.TrackInfo
+	// Samples counts the samples of each track (by track ID).
+	Samples map[int]int
+
+	key, initKey string
+	live         *fragments.LiveFragment
+}
+
+// End is the producer time at which the fragment ends.
+func (f Fragment) End() time.Time { return f.ProducerTime.Add(f.Duration) }
+
+// ID names a fragment uniquely within its stream.
+func (f Fragment) ID() string { return fmt.Sprintf("%s-%d", f.Session, f.Index) }
+
+// Live is the fragment as the live edge holds it, or nil.
+func (f Fragment) Live() *fragments.LiveFragment { return f.live }
+
+func fromInfo(in fragments.Info) Fragment {
+	return Fragment{
+		Number: in.Number, Session: in.Session, Index: in.SessionIndex,
+		ProducerTime: in.ProducerTime, ServerTime: in.ServerTime, Duration: in.Duration, Size: in.Size,
+		Keyframe: in.Keyframe, Discontinuity: in.Discontinuity, InitID: initID(in.InitKey),
+		Tracks: in.Tracks, Samples: in.Samples, key: in.Key, initKey: in.InitKey,
+	}
+}
+
+func fromLive(lf *fragments.LiveFragment) Fragment {
+	c := lf.Closed
+	f := Fragment{
+		Number: lf.Number, Session: lf.Session, Index: lf.Index, InitID: lf.Init.ID, Tracks: lf.Init.Tracks, live: lf,
+		ProducerTime: c.ProducerStart, ServerTime: c.ServerStart, Duration: c.Duration, Size: int64(c.Size),
+		Keyframe: c.Keyframe, Discontinuity: c.Discontinuity, Samples: c.Samples,
+	}
+	return f
+}
+
+// initID is the content ID in an init key ".../init/<id>.mp4".
+func initID(key string) string {
+	i := len(key) - len(".mp4")
+	j := i
+	for j > 0 && key[j-1] != '/' {
+		j--
+	}
+	if i < j {
+		return key
+	}
+	return key[j:i]
+}
+
+// Fragments calls fn with the stream's closed fragments that sel picks, in
+// time order, until fn returns false: the archived ones from the index,
+// then the live edge's closed fragments that the index does not (yet) have.
+// Each fragment appears once.
+func (s *Source) Fragments(ctx context.Context, stream string, sel fragments.Selector, fn func(Fragment) bool) error {
+	seen := map[string]bool{}
+	var last time.Time
+	stopped := false
+	err := s.lib.Fragments(ctx, stream, sel, func(in fragments.Info) bool {
+		f := fromInfo(in)
+		seen[f.ID()] = true
+		last = f.ProducerTime
+		if !fn(f) {
+			stopped = true
+			return false
+		}
+		return true
+	})
+	if err != nil || stopped {
+		return err
+	}
+	var tail []Fragment
+	for _, lf := range s.hub.View(stream).Fragments {
+		if lf.Closed == nil {
+			continue
+		}
+		f := fromLive(lf)
+		if seen[f.ID()] || !f.ProducerTime.After(last) && !last.IsZero() {
+			continue
+		}
+		key := f.ServerTime
+		if sel.Producer {
+			key = f.ProducerTime
+		}
+		if !sel.Start.IsZero() && key.Before(sel.Start) || !sel.End.IsZero() && key.After(sel.End) {
+			continue
+		}
+		tail = append(tail, f)
+	}
+	sort.Slice(tail, func(i, j int) bool { return tail[i].ProducerTime.Before(tail[j].ProducerTime) })
+	for _, f := range tail {
+		if !fn(f) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// ErrNotFound is returned for a fragment that no longer exists.
+var ErrNotFound = fragments.ErrNotFound
+
+// Fragment finds a fragment by number (archived) or by ID (live edge).
+func (s *Source) Fragment(ctx context.Context, stream, number string) (Fragment, error) {
+	in, err := s.lib.Fragment(ctx, stream, number)
+	if err != nil {
+		return Fragment{}, err
+	}
+	return fromInfo(in), nil
+}
+
+// LiveFragment finds a fragment of the live edge by session and index,
+// open or closed; ok is false when the hub no longer holds it.
+func (s *Source) LiveFragment(stream, session string, index int) (*fragments.LiveFragment, bool) {
+	for _, lf := range s.hub.View(stream).Fragments {
+		if lf.Session == session && lf.Index == index {
+			return lf, true
+		}
+	}
+	return nil, false
+}
+
+// Media returns the fragment's bytes (moof+mdat pairs): from the live edge
+// when it holds them, else from the cache or storage.
+func (s *Source) Media(ctx context.Context, stream string, f Fragment) ([]byte, error) {
+	if f.live != nil {
+		if b, ok := liveBytes(f.live); ok {
+			return b, nil
+		}
+	}
+	if f.key == "" {
+		if f.Number == "" {
+			return nil, fmt.Errorf("%w: fragment %s of %s left the live edge and was not archived", ErrNotFound, f.ID(), stream)
+		}
+		in, err := s.lib.Fragment(ctx, stream, f.Number)
+		if err != nil {
+			return nil, err
+		}
+		f.key = in.Key
+	}
+	return s.object(ctx, f.key)
+}
+
+// Init returns the fragment's init segment.
+func (s *Source) Init(ctx context.Context, stream string, f Fragment) ([]byte, error) {
+	if f.live != nil && f.live.Init != nil {
+		return f.live.Init.Bytes, nil
+	}
+	if f.initKey == "" && f.Number != "" {
+		in, err := s.lib.Fragment(ctx, stream, f.Number)
+		if err != nil {
+			return nil, err
+		}
+		f.initKey = in.InitKey
+	}
+	if f.initKey == "" {
+		return nil, fmt.Errorf("%w: init segment of fragment %s of %s", ErrNotFound, f.ID(), stream)
+	}
+	return s.object(ctx, f.initKey)
+}
+
+// liveBytes concatenates a live fragment's parts when all are held.
+func liveBytes(lf *fragments.LiveFragment) ([]byte, bool) {
+	var b bytes.Buffer
+	for _, p := range lf.Parts {
+		if p.Bytes == nil {
+			return nil, false
+		}
+		b.Write(p.Bytes)
+	}
+	return b.Bytes(), len(lf.Parts) > 0
+}
+
+// object reads a whole object through the cache.
+func (s *Source) object(ctx context.Context, key string) ([]byte, error) {
+	if b, ok := s.cache.get(key); ok {
+		return b, nil
+	}
+	rc, err := s.bucket.Get(ctx, key)
+	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, fmt.Errorf("%w: object %s", ErrNotFound, key)
+		}
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(key, b)
+	return b, nil
+}
