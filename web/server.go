@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/web/api"
@@ -46,6 +47,9 @@ type Deps struct {
 	Video *fragments.Library
 	// Archive holds video media.
 	Archive storage.Bucket
+	// Playback serves video back; Signer signs and checks session URLs.
+	Playback *playback.Source
+	Signer   *playback.Signer
 	// Cameras and Recordings back Sluice's own API (/api/v1/).
 	Cameras    api.Cameras
 	Recordings api.Recordings
@@ -77,7 +81,8 @@ func New(cfg Config, deps Deps) *Server {
 	// Kinesis Data Streams: POST / with X-Amz-Target. Kinesis Video
 	// Streams: POST /<operation>.
 	mux.Handle("POST /{$}", kds.New(deps.Streams, kds.Config{Logger: cfg.Logger, Metrics: reg}))
-	kv := kvs.New(deps.Video, deps.Archive, kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg})
+	kv := kvs.New(deps.Video, deps.Archive, kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg,
+		Playback: deps.Playback, Signer: deps.Signer})
 	for _, p := range kv.Paths() {
 		mux.Handle("POST "+p, kv)
 	}

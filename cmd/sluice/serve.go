@@ -15,6 +15,7 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest"
 	"github.com/sluice-dev/sluice/ingest/rtsp"
+	"github.com/sluice-dev/sluice/playback"
 	storageopen "github.com/sluice-dev/sluice/storage/open"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/embedded"
@@ -107,6 +108,13 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 
+	signKey, err := library.Secret(octx, "playback-sessions")
+	if err != nil {
+		return err
+	}
+	source := playback.NewSource(library, archive, hub, playback.SourceConfig{})
+	signer := playback.NewSigner(signKey, nil)
+
 	srv := web.New(web.Config{
 		Addr:            cfg.HTTPAddr,
 		PublicURL:       cfg.PublicURL,
@@ -115,6 +123,7 @@ func serve(ctx context.Context, cfg config) error {
 		Pprof:           cfg.Pprof,
 	}, web.Deps{
 		Streams: data, Video: library, Archive: archive,
+		Playback: source, Signer: signer,
 		Cameras: cams, Recordings: recorder,
 		Ready: []func(context.Context) error{data.Ready, videoCore.Ready},
 	})

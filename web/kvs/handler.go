@@ -15,6 +15,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/storage"
 )
 
@@ -41,6 +42,10 @@ type Config struct {
 	// MaxBodyBytes bounds a JSON request body; a larger one is refused
 	// with InvalidArgumentException. Default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Playback and Signer serve the media operations (streaming session
+	// URLs, clips, Matroska media). Nil: those operations are not served.
+	Playback *playback.Source
+	Signer   *playback.Signer
 }
 
 // Validate reports every invalid field at once, each naming its key.

@@ -19,7 +19,7 @@ type operation struct {
 // with the model's exact casing. New operations (GetMedia, GetClip,
 // GetHLSStreamingSessionURL, ...) are added here and nowhere else.
 func (h *Handler) operations() map[string]operation {
-	return map[string]operation{
+	ops := map[string]operation{
 		// Control plane (kinesisvideo).
 		"/createStream":        jsonOp(h, "CreateStream", h.createStream),
 		"/describeStream":      jsonOp(h, "DescribeStream", h.describeStream),
@@ -37,6 +37,14 @@ func (h *Handler) operations() map[string]operation {
 		// Archived media (kinesis-video-archived-media), on the same listener.
 		"/listFragments": jsonOp(h, "ListFragments", h.listFragments),
 	}
+	// Streaming sessions (HLS, DASH) and media (clips, Matroska) come from
+	// their own files.
+	for _, more := range []map[string]operation{h.sessionOperations(), h.mediaOperations()} {
+		for path, op := range more {
+			ops[path] = op
+		}
+	}
+	return ops
 }
 
 // jsonOp adapts a JSON operation: its input is decoded from the request
