@@ -49,6 +49,10 @@ if [ "$install" = 1 ]; then
 	fi
 fi
 export PATH="$(gobin):$PATH"
+for tool in ffmpeg ffprobe /usr/bin/aws versitygw nats-server /usr/bin/python3; do
+	command -v "$tool" >/dev/null || { echo "test.sh: $tool is missing (run without --no-install to install it)" >&2; exit 1; }
+done
+export CI="${CI:-}" # tests fail, not skip, on a missing tool when CI is set
 
 echo "== go vet"
 go vet ./...
@@ -59,13 +63,15 @@ go test -count=1 -timeout 20m ./...
 echo "== go test (stream core on an external nats-server $nats_server_version)"
 natsdir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-nats-server -a 127.0.0.1 -p "$port" -js -sd "$natsdir" --max_payload 12582912 >"$natsdir/log" 2>&1 &
+nats-server -a 127.0.0.1 -p "$port" -js -sd "$natsdir" >"$natsdir/log" 2>&1 &
 natspid=$!
 trap 'kill $natspid 2>/dev/null || true; wait $natspid 2>/dev/null || true; rm -rf "$natsdir"' EXIT
-for _ in $(seq 50); do
-	(echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+up=0
+for _ in $(seq 100); do
+	if (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null; then up=1; break; fi
 	sleep 0.1
 done
+[ "$up" = 1 ] || { echo "test.sh: nats-server did not start:" >&2; cat "$natsdir/log" >&2; exit 1; }
 SLUICE_TEST_NATS_URL="nats://127.0.0.1:$port" go test -count=1 -p 1 -timeout 10m ./streams/... ./web/kds/...
 
 if [ "${SLUICE_LONG:-0}" = 1 ]; then
