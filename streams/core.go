@@ -45,6 +45,7 @@ type Core struct {
 
 	limits *limiters
 	subs   *claims
+	stats  sync.Map // stream name -> *Stats
 
 	ctx    context.Context
 	cancel context.CancelFunc

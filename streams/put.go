@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -59,12 +60,14 @@ func (c *Core) PutRecords(ctx context.Context, name string, entries []PutEntry) 
 	for {
 		retry := c.publish(ctx, cc, entries, keys, todo, results)
 		if len(retry) == 0 {
+			c.count(name, entries, results)
 			return results, nil
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			for _, i := range retry {
 				results[i] = PutResult{Err: errf(ErrUnavailable, "shard routing did not settle while stream %s was resharding", name)}
 			}
+			c.count(name, entries, results)
 			return results, nil
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -199,4 +202,31 @@ func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys
 // for headers.
 func (c *Core) maxPayload() int {
 	return int(c.nc.MaxPayload()) - 1024
+}
+
+// Stats counts what this node wrote to a stream since it started.
+type Stats struct {
+	Records atomic.Uint64
+	Bytes   atomic.Uint64
+}
+
+// StreamStats returns this node's write counters of a stream (zero for a
+// stream it has not written to).
+func (c *Core) StreamStats(name string) (records, bytes uint64) {
+	if v, ok := c.stats.Load(name); ok {
+		s := v.(*Stats)
+		return s.Records.Load(), s.Bytes.Load()
+	}
+	return 0, 0
+}
+
+func (c *Core) count(name string, entries []PutEntry, results []PutResult) {
+	v, _ := c.stats.LoadOrStore(name, &Stats{})
+	s := v.(*Stats)
+	for i, r := range results {
+		if r.Err == nil {
+			s.Records.Add(1)
+			s.Bytes.Add(uint64(len(entries[i].Data) + len(entries[i].PartitionKey)))
+		}
+	}
 }

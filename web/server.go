@@ -86,7 +86,10 @@ func New(cfg Config, deps Deps) *Server {
 	for _, p := range kv.Paths() {
 		mux.Handle("POST "+p, kv)
 	}
-	mux.Handle("/api/v1/", api.New(deps.Cameras, deps.Recordings, cfg.Logger))
+	mux.Handle("/api/v1/", api.New(api.Deps{
+		Cameras: deps.Cameras, Recordings: deps.Recordings, Video: deps.Video, Playback: deps.Playback,
+		Signer: deps.Signer, Data: deps.Streams, PublicURL: cfg.PublicURL, Logger: cfg.Logger,
+	}))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))

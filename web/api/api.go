@@ -12,8 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest"
 	"github.com/sluice-dev/sluice/ingest/rtsp"
+	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/streams"
 )
 
@@ -29,8 +31,21 @@ type Recordings interface {
 	Active() []ingest.Status
 }
 
+// Deps are what the API serves. Any may be nil: its routes then answer 503.
+type Deps struct {
+	Cameras    Cameras
+	Recordings Recordings
+	Video      *fragments.Library // video streams
+	Playback   *playback.Source   // timelines
+	Signer     *playback.Signer   // share and clip links
+	Data       *streams.Core      // data streams
+	PublicURL  string
+	Logger     *slog.Logger
+}
+
 // Handler serves /api/v1/.
 type Handler struct {
+	d    Deps
 	cams Cameras
 	rec  Recordings
 	log  *slog.Logger
@@ -38,15 +53,17 @@ type Handler struct {
 }
 
 // New returns the API handler.
-func New(cams Cameras, rec Recordings, log *slog.Logger) *Handler {
-	if log == nil {
-		log = slog.Default()
+func New(d Deps) *Handler {
+	if d.Logger == nil {
+		d.Logger = slog.Default()
 	}
-	h := &Handler{cams: cams, rec: rec, log: log, mux: http.NewServeMux()}
+	h := &Handler{d: d, cams: d.Cameras, rec: d.Recordings, log: d.Logger, mux: http.NewServeMux()}
 	h.mux.HandleFunc("GET /api/v1/cameras", h.listCameras)
 	h.mux.HandleFunc("POST /api/v1/cameras", h.addCamera)
 	h.mux.HandleFunc("DELETE /api/v1/cameras/{stream}", h.removeCamera)
 	h.mux.HandleFunc("GET /api/v1/recordings", h.recordings)
+	h.videoRoutes()
+	h.dataRoutes()
 	return h
 }
 
@@ -129,6 +146,11 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// writeJSONLine writes v as one line of JSON (for server-sent events).
+func writeJSONLine(w http.ResponseWriter, v any) {
+	_ = json.NewEncoder(w).Encode(v) // Encode ends with a newline
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {

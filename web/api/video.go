@@ -1,0 +1,319 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/playback"
+	"github.com/sluice-dev/sluice/streams"
+)
+
+func (h *Handler) videoRoutes() {
+	h.mux.HandleFunc("GET /api/v1/streams", h.listVideo)
+	h.mux.HandleFunc("POST /api/v1/streams", h.createVideo)
+	h.mux.HandleFunc("GET /api/v1/streams/{name}", h.getVideo)
+	h.mux.HandleFunc("DELETE /api/v1/streams/{name}", h.deleteVideo)
+	h.mux.HandleFunc("PUT /api/v1/streams/{name}/retention", h.setRetention)
+	h.mux.HandleFunc("GET /api/v1/streams/{name}/timeline", h.timeline)
+	h.mux.HandleFunc("POST /api/v1/streams/{name}/links", h.link)
+}
+
+// videoJSON is a video stream as the UI shows it.
+type videoJSON struct {
+	Name           string                `json:"name"`
+	ARN            string                `json:"arn"`
+	Status         string                `json:"status"`
+	RetentionHours int                   `json:"retention_hours"`
+	Created        time.Time             `json:"created"`
+	Live           bool                  `json:"live"`
+	Source         string                `json:"source,omitempty"` // rtsp-push, rtsp-pull, whip
+	Remote         string                `json:"remote,omitempty"`
+	Tracks         []fragments.TrackInfo `json:"tracks,omitempty"`
+	BitrateBps     int64                 `json:"bitrate_bps,omitempty"`
+	LastFragment   *time.Time            `json:"last_fragment,omitempty"`
+	ArchivedBytes  *int64                `json:"archived_bytes,omitempty"` // detail only
+}
+
+func (h *Handler) video(w http.ResponseWriter) bool {
+	if h.d.Video == nil {
+		writeError(w, http.StatusServiceUnavailable, "video streams are not served by this node")
+		return false
+	}
+	return true
+}
+
+func (h *Handler) toVideoJSON(s fragments.Stream) videoJSON {
+	v := videoJSON{Name: s.Name, ARN: s.ARN, Status: s.Status, RetentionHours: s.RetentionHours, Created: s.CreationTime}
+	if h.rec != nil {
+		for _, st := range h.rec.Active() {
+			if st.Stream != s.Name {
+				continue
+			}
+			v.Live, v.Source, v.Remote, v.Tracks = true, st.Source.Kind, st.Source.Remote, st.Tracks
+			if d := time.Since(st.Since).Seconds(); d > 1 {
+				v.BitrateBps = int64(float64(st.Bytes*8) / d)
+			}
+			if !st.LastFragment.IsZero() {
+				t := st.LastFragment
+				v.LastFragment = &t
+			}
+		}
+	}
+	return v
+}
+
+func (h *Handler) listVideo(w http.ResponseWriter, r *http.Request) {
+	if !h.video(w) {
+		return
+	}
+	all, err := h.d.Video.List(r.Context())
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	out := make([]videoJSON, 0, len(all))
+	for _, s := range all {
+		v := h.toVideoJSON(s)
+		if v.LastFragment == nil {
+			if in, ok, _ := h.d.Video.Last(r.Context(), s.Name); ok {
+				t := in.ProducerTime
+				v.LastFragment = &t
+			}
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"streams": out})
+}
+
+func (h *Handler) getVideo(w http.ResponseWriter, r *http.Request) {
+	if !h.video(w) {
+		return
+	}
+	s, err := h.d.Video.Describe(r.Context(), r.PathValue("name"))
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	v := h.toVideoJSON(s)
+	var total int64
+	err = h.d.Video.Fragments(r.Context(), s.Name, fragments.Selector{}, func(in fragments.Info) bool {
+		total += in.Size
+		if v.LastFragment == nil || in.ProducerTime.After(*v.LastFragment) {
+			t := in.ProducerTime
+			v.LastFragment = &t
+		}
+		return true
+	})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	v.ArchivedBytes = &total
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (h *Handler) createVideo(w http.ResponseWriter, r *http.Request) {
+	if !h.video(w) {
+		return
+	}
+	var in struct {
+		Name           string `json:"name"`
+		RetentionHours *int   `json:"retention_hours"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	ret := 24
+	if in.RetentionHours != nil {
+		ret = *in.RetentionHours
+	}
+	s, err := h.d.Video.Create(r.Context(), fragments.StreamSpec{Name: in.Name, RetentionHours: ret})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, h.toVideoJSON(s))
+}
+
+func (h *Handler) deleteVideo(w http.ResponseWriter, r *http.Request) {
+	if !h.video(w) {
+		return
+	}
+	name := r.PathValue("name")
+	if h.cams != nil {
+		_ = h.cams.RemoveCamera(r.Context(), name)
+	}
+	if err := h.d.Video.Delete(r.Context(), name, ""); err != nil {
+		h.fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent) // the sweeper removes the media of deleted streams
+}
+
+func (h *Handler) setRetention(w http.ResponseWriter, r *http.Request) {
+	if !h.video(w) {
+		return
+	}
+	var in struct {
+		RetentionHours int `json:"retention_hours"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	s, err := h.d.Video.Describe(r.Context(), r.PathValue("name"))
+	if err == nil {
+		err = h.d.Video.UpdateRetention(r.Context(), s.Name, s.Version, in.RetentionHours-s.RetentionHours)
+	}
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// rangeJSON is a stretch of recorded media without a gap.
+type rangeJSON struct {
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Fragments int       `json:"fragments"`
+}
+
+// timeline returns the recorded ranges of a stream (producer time): a new
+// range begins at every discontinuity or gap longer than a second.
+// Parameters start and end (RFC 3339) bound it; default the last 24 hours.
+func (h *Handler) timeline(w http.ResponseWriter, r *http.Request) {
+	if h.d.Playback == nil {
+		writeError(w, http.StatusServiceUnavailable, "playback is not served by this node")
+		return
+	}
+	start, end, ok := timeRange(w, r.URL.Query(), 24*time.Hour)
+	if !ok {
+		return
+	}
+	var ranges []rangeJSON
+	err := h.d.Playback.Fragments(r.Context(), r.PathValue("name"), fragments.Selector{Producer: true, Start: start, End: end}, func(f playback.Fragment) bool {
+		n := len(ranges)
+		if n > 0 && !f.Discontinuity && f.ProducerTime.Sub(ranges[n-1].End) <= time.Second {
+			ranges[n-1].End = f.End()
+			ranges[n-1].Fragments++
+			return true
+		}
+		ranges = append(ranges, rangeJSON{Start: f.ProducerTime, End: f.End(), Fragments: 1})
+		return true
+	})
+	if err != nil {
+		h.fail(w, err)
+		return
+	}
+	if ranges == nil {
+		ranges = []rangeJSON{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"stream": r.PathValue("name"), "start": start, "end": end, "ranges": ranges})
+}
+
+// link mints a signed, expiring playback link: {"kind": "hls"|"clip",
+// "start", "end" (RFC 3339; empty for live HLS), "expires_seconds"}.
+func (h *Handler) link(w http.ResponseWriter, r *http.Request) {
+	if h.d.Signer == nil || h.d.Video == nil {
+		writeError(w, http.StatusServiceUnavailable, "playback is not served by this node")
+		return
+	}
+	var in struct {
+		Kind           string    `json:"kind"`
+		Start          time.Time `json:"start"`
+		End            time.Time `json:"end"`
+		ExpiresSeconds int       `json:"expires_seconds"`
+	}
+	if !decode(w, r, &in) {
+		return
+	}
+	name := r.PathValue("name")
+	if _, err := h.d.Video.Describe(r.Context(), name); err != nil {
+		h.fail(w, err)
+		return
+	}
+	if in.ExpiresSeconds <= 0 {
+		in.ExpiresSeconds = 3600
+	}
+	if in.ExpiresSeconds > 7*24*3600 {
+		writeError(w, http.StatusBadRequest, "expires_seconds must be at most 7 days")
+		return
+	}
+	sess := playback.Session{Stream: name, Producer: true, Start: in.Start, End: in.End, Container: "FRAGMENTED_MP4",
+		Discontinuity: "ALWAYS", DisplayTimestamp: true, Expires: time.Now().Add(time.Duration(in.ExpiresSeconds) * time.Second)}
+	var path string
+	switch in.Kind {
+	case "hls":
+		sess.Kind, sess.Mode = "hls", "ON_DEMAND"
+		if in.Start.IsZero() {
+			sess.Mode = "LIVE"
+		}
+		path = "/getHLSMasterPlaylist.m3u8"
+	case "clip":
+		if in.Start.IsZero() || in.End.IsZero() || !in.End.After(in.Start) {
+			writeError(w, http.StatusBadRequest, "a clip needs start < end")
+			return
+		}
+		sess.Kind = "clip"
+		path = "/getClip.mp4"
+	default:
+		writeError(w, http.StatusBadRequest, `kind must be "hls" or "clip"`)
+		return
+	}
+	u := h.d.PublicURL + path + "?SessionToken=" + url.QueryEscape(h.d.Signer.Sign(sess))
+	writeJSON(w, http.StatusOK, map[string]any{"url": u, "expires": sess.Expires})
+}
+
+// timeRange reads start and end query parameters (RFC 3339), defaulting
+// to the last def.
+func timeRange(w http.ResponseWriter, q url.Values, def time.Duration) (start, end time.Time, ok bool) {
+	end = time.Now()
+	start = end.Add(-def)
+	for name, dst := range map[string]*time.Time{"start": &start, "end": &end} {
+		if v := q.Get(name); v != "" {
+			t, err := time.Parse(time.RFC3339Nano, v)
+			if err != nil {
+				writeError(w, http.StatusBadRequest, name+" must be an RFC 3339 time: "+err.Error())
+				return start, end, false
+			}
+			*dst = t
+		}
+	}
+	if !end.After(start) {
+		writeError(w, http.StatusBadRequest, "end must be after start")
+		return start, end, false
+	}
+	return start, end, true
+}
+
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "bad JSON body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// fail maps errors to HTTP statuses.
+func (h *Handler) fail(w http.ResponseWriter, err error) {
+	var se *streams.Error
+	switch {
+	case errors.Is(err, streams.ErrNotFound), errors.Is(err, fragments.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, streams.ErrInUse), errors.Is(err, fragments.ErrVersionMismatch):
+		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, streams.ErrValidation), errors.Is(err, streams.ErrInvalidArgument), errors.Is(err, streams.ErrLimitExceeded):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.As(err, &se) && errors.Is(err, streams.ErrThroughputExceeded):
+		writeError(w, http.StatusTooManyRequests, err.Error())
+	default:
+		h.log.Error("api", "err", err)
+		writeError(w, http.StatusInternalServerError, err.Error())
+	}
+}
