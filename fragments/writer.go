@@ -225,7 +225,8 @@ func (w *Writer) start(s *sample) {
 		w.epochNs = nb - s.dts*int64(time.Second)/w.leader.clock
 	}
 	for _, t := range w.tracks {
-		t.epoch = w.epochNs * t.clock / int64(time.Second)
+		// epochNs*clock would overflow int64 (1.8e18 * 90000): split it.
+		t.epoch = w.epochNs/int64(time.Second)*t.clock + w.epochNs%int64(time.Second)*t.clock/int64(time.Second)
 	}
 }
 

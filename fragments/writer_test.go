@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/mp4"
 
 	"github.com/sluice-dev/sluice/fragments"
@@ -131,5 +132,26 @@ func TestWriterSurvivesGarbage(t *testing.T) {
 	}
 	if n < 100 {
 		t.Fatalf("only %d of 100 good frames archived", n)
+	}
+}
+
+// TestWriterAbsoluteTimes: tfdt base times are the producer wall clock in
+// each track's timescale (no overflow at today's epoch), so tracks line up.
+func TestWriterAbsoluteTimes(t *testing.T) {
+	start := time.Date(2026, 11, 25, 12, 0, 0, 500_000_000, time.UTC)
+	w, c := newTestWriter(t, fragments.WriterConfig{Session: "s"}, fragmentstest.Tracks(t)...)
+	fragmentstest.Feed(t, start, false, func(u fragments.Unit) { w.Write(u) })
+	w.Close()
+	var parts fmp4.Parts
+	if err := parts.Unmarshal(c.frags[0].Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range parts[0].Tracks {
+		scale := map[int]float64{1: 90000, 2: 48000}[tr.ID]
+		got := float64(tr.BaseTime) / scale
+		want := float64(start.UnixNano()) / 1e9
+		if d := got - want; d < -0.05 || d > 0.05 {
+			t.Fatalf("track %d starts at %.3f s, want %.3f s (the wall clock)", tr.ID, got, want)
+		}
 	}
 }

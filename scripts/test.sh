@@ -18,6 +18,7 @@ install=1
 
 readonly apt_packages=(
 	ffmpeg                             # ffmpeg/ffprobe: publishers and media checks
+	chromium                           # headless browser tests (playwright-core drives /usr/bin/chromium)
 	awscli                             # AWS CLI v2 at /usr/bin/aws
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good
@@ -42,6 +43,8 @@ if [ "$install" = 1 ]; then
 		apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 	fi
+	echo "== npm (browser test tooling: playwright-core, hls.js; pinned by package-lock.json)"
+	(cd web/browsertest && npm ci --no-audit --no-fund --loglevel=error)
 	echo "== go tools"
 	bash scripts/versitygw.sh install >/dev/null
 	if ! go version -m "$(gobin)/nats-server" 2>/dev/null | grep -q "nats-server/v2[[:space:]]*$nats_server_version"; then
@@ -49,7 +52,7 @@ if [ "$install" = 1 ]; then
 	fi
 fi
 export PATH="$(gobin):$PATH"
-for tool in ffmpeg ffprobe /usr/bin/aws versitygw nats-server /usr/bin/python3; do
+for tool in ffmpeg ffprobe /usr/bin/aws versitygw nats-server /usr/bin/python3 /usr/bin/chromium node; do
 	command -v "$tool" >/dev/null || { echo "test.sh: $tool is missing (run without --no-install to install it)" >&2; exit 1; }
 done
 export CI="${CI:-}" # tests fail, not skip, on a missing tool when CI is set

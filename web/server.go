@@ -86,6 +86,7 @@ func New(cfg Config, deps Deps) *Server {
 	for _, p := range kv.Paths() {
 		mux.Handle("POST "+p, kv)
 	}
+	hlsRoutes(mux, deps)
 	mux.Handle("/api/v1/", api.New(api.Deps{
 		Cameras: deps.Cameras, Recordings: deps.Recordings, Video: deps.Video, Playback: deps.Playback,
 		Signer: deps.Signer, Data: deps.Streams, PublicURL: cfg.PublicURL, Logger: cfg.Logger,
