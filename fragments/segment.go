@@ -2,9 +2,9 @@ package fragments
 
 import (
 	"bytes"
-	"io"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"time"
 
 	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
@@ -34,9 +34,9 @@ type Part struct {
 
 // Fragment is a closed fragment: its parts, concatenated, and metadata.
 type Fragment struct {
-	Session       string
-	Index         int // in the session, from 0
-	Init          *Init
+	Session string
+	Index   int // in the session, from 0
+	Init    *Init
 	// Parts holds the fragment's bytes part by part (each a moof+mdat);
 	// concatenated they are the fragment. Size is their total length.
 	Parts         [][]byte

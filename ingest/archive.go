@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/ingest/relay"
 )
 
 // session is one publishing session: the writer on the front end's
@@ -34,6 +35,7 @@ type session struct {
 	prev      chan struct{} // the previous session's done, or nil
 	state     *streamState  // guarded by r.mu
 	closeOnce sync.Once
+	pub       *relay.Publisher // relay: live viewers; nil without a relay
 }
 
 // initTouchEvery: an init segment still in use is written again this often,
@@ -46,9 +48,15 @@ func (s *session) Write(u fragments.Unit) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !s.closed {
+		s.pub.Write(u) // relay: live viewers first, never blocks
 		_ = s.w.Write(u)
 	}
 }
+
+// SetKeyframeRequester lets a front end whose source can be asked for a
+// keyframe (WHIP: a PLI) do so when a live viewer needs one; see
+// relay.Publisher.SetKeyframeRequester. Without a relay it does nothing.
+func (s *session) SetKeyframeRequester(fn func()) { s.pub.SetKeyframeRequester(fn) }
 
 // Close implements Session.
 func (s *session) Close() {
@@ -58,6 +66,7 @@ func (s *session) Close() {
 		s.w.Close()
 		s.mu.Unlock()
 		close(s.queue)
+		s.pub.Close() // relay: live viewers learn that the publisher went away
 		r := s.r
 		r.mu.Lock()
 		if r.active[s.stream] == s {

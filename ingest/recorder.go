@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/ingest/relay"
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
 )
@@ -32,6 +33,9 @@ type RecorderConfig struct {
 	QueueFragments int
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
+	// Relay, when set, also receives every session's access units, as
+	// they arrive, for live viewers (WHEP); nil relays nothing.
+	Relay *relay.Relay
 }
 
 // Recorder turns publishing sessions into archived, indexed fragments and
@@ -157,6 +161,7 @@ func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks [
 	}
 	s.prev, st.tail = st.tail, s.done
 	s.state = st
+	s.pub = r.cfg.Relay.Publish(stream, tracks) // relay: live viewers (nil without a relay)
 	r.active[stream] = s
 	r.wg.Add(1)
 	r.mu.Unlock()

@@ -1,7 +1,88 @@
 package kvs
 
+import (
+	"context"
+	"net/http"
+
+	"github.com/sluice-dev/sluice/playback"
+)
+
 // mediaOperations are the media operations (GetClip, GetMedia,
-// GetMediaForFragmentList).
+// GetMediaForFragmentList), served when Config.Playback is set.
 func (h *Handler) mediaOperations() map[string]operation {
-	return map[string]operation{}
+	if h.cfg.Playback == nil {
+		return nil
+	}
+	return map[string]operation{
+		"/getClip":                 {name: "GetClip", serve: h.getClip},
+		"/getMediaForFragmentList": {name: "GetMediaForFragmentList", serve: h.getMediaForFragmentList},
+		"/getMedia":                {name: "GetMedia", serve: h.getMedia},
+	}
+}
+
+// Content types of the media responses.
+const (
+	contentMP4      = "video/mp4"
+	contentMatroska = "video/x-matroska"
+)
+
+// mediaResponse streams a media body. Its status and headers go out with
+// the first Write, so that an operation can still fail with an API error
+// until it has media to send. Flush sends what is buffered to the client.
+type mediaResponse struct {
+	ex          *exchange
+	contentType string
+	rc          *http.ResponseController
+}
+
+func newMediaResponse(ex *exchange, contentType string) *mediaResponse {
+	return &mediaResponse{ex: ex, contentType: contentType, rc: http.NewResponseController(ex.w)}
+}
+
+// start sends the status and headers (once).
+func (m *mediaResponse) start() {
+	if m.ex.wrote {
+		return
+	}
+	m.ex.wrote = true
+	m.ex.w.Header().Set("Content-Type", m.contentType)
+	m.ex.w.WriteHeader(http.StatusOK)
+}
+
+func (m *mediaResponse) Write(p []byte) (int, error) {
+	m.start()
+	return m.ex.w.Write(p)
+}
+
+// Flush sends buffered bytes now; a writer that cannot flush is left to
+// buffer.
+func (m *mediaResponse) Flush() { _ = m.rc.Flush() }
+
+// abortStream ends a response that has started and cannot be completed:
+// the connection is closed without the end of the chunked body, so the
+// client sees a failed transfer rather than a short file it would take
+// for whole. Before the response starts, it returns err to be sent.
+func abortStream(ex *exchange, err error) error {
+	if !ex.wrote {
+		return err
+	}
+	panic(http.ErrAbortHandler)
+}
+
+// fragmentSource reads fragments of the playback source for the media
+// operations, with their init segments.
+type fragmentSource struct {
+	src    *playback.Source
+	stream string
+}
+
+// read returns a fragment's init segment and bytes.
+func (s fragmentSource) read(ctx context.Context, f playback.Fragment) (init, media []byte, err error) {
+	if init, err = s.src.Init(ctx, s.stream, f); err != nil {
+		return nil, nil, err
+	}
+	if media, err = s.src.Media(ctx, s.stream, f); err != nil {
+		return nil, nil, err
+	}
+	return init, media, nil
 }
