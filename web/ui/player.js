@@ -109,11 +109,14 @@ export class Player {
         }
         await append(await fetchBuf(seg.uri));
         appended.add(seg.uri);
-        if (first && sb.buffered.length) {
+        const end = sb.buffered.length ? sb.buffered.end(sb.buffered.length - 1) : 0;
+        // Start once the media at the wanted time is in the buffer: the
+        // live edge (less 3 s), the replay position, or the beginning.
+        if (first && sb.buffered.length && (seekTo === null || end > seekTo)) {
           first = false;
           let t = sb.buffered.start(0);
           if (seekTo !== null) t = Math.max(t, seekTo);
-          if (live) t = Math.max(t, sb.buffered.end(sb.buffered.length - 1) - 3);
+          if (live) t = Math.max(t, end - 3);
           video.currentTime = t;
           video.play().catch(() => {});
         }
