@@ -122,3 +122,14 @@ func TestRecordEnvelope(t *testing.T) {
 		}
 	}
 }
+
+func TestIteratorStream(t *testing.T) {
+	c := &Core{iterKey: []byte("k"), cfg: Config{}.withDefaults()}
+	tok := c.encodeIterator(iterator{Issued: time.Now(), Shard: 3, StreamID: "abc123", Stream: "my.stream"})
+	if name, ok := IteratorStream(tok); !ok || name != "my.stream" {
+		t.Fatalf("IteratorStream = %q %v", name, ok)
+	}
+	if _, ok := IteratorStream("garbage"); ok {
+		t.Fatal("garbage accepted")
+	}
+}

@@ -94,3 +94,20 @@ func (c *Core) decodeIterator(s string) (iterator, error) {
 
 // awsTime formats a time as Kinesis error messages do.
 func awsTime(t time.Time) string { return t.UTC().Format("Mon Jan 02 15:04:05 UTC 2006") }
+
+// IteratorStream returns the name of the stream a shard iterator belongs
+// to, without checking its MAC (GetRecords checks it): for access policies
+// that must know the stream before the call. A forged name gains nothing:
+// the call itself then fails the MAC check.
+func IteratorStream(s string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < iterFixed+iterMACLen || b[0] != iterVersion {
+		return "", false
+	}
+	body := b[:len(b)-iterMACLen]
+	idLen := int(body[iterFixed-1])
+	if len(body) < iterFixed+idLen {
+		return "", false
+	}
+	return string(body[iterFixed+idLen:]), true
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/web/api"
+	"github.com/sluice-dev/sluice/web/auth"
 	"github.com/sluice-dev/sluice/web/kds"
 	"github.com/sluice-dev/sluice/web/kvs"
 )
@@ -34,6 +35,9 @@ type Config struct {
 	Logger *slog.Logger
 	// ShutdownTimeout bounds a graceful shutdown. Default 10s.
 	ShutdownTimeout time.Duration
+	// Auth verifies AWS Signature V4 and key policies on the KDS and KVS
+	// APIs. Nil, or a Verifier without keys, lets every request in.
+	Auth *auth.Verifier
 	// Pprof serves Go's profiler at /debug/pprof/ (for benchmarking; it
 	// exposes internals, so it is off by default).
 	Pprof bool
@@ -80,11 +84,15 @@ func New(cfg Config, deps Deps) *Server {
 	mux := http.NewServeMux()
 	// Kinesis Data Streams: POST / with X-Amz-Target. Kinesis Video
 	// Streams: POST /<operation>.
-	mux.Handle("POST /{$}", kds.New(deps.Streams, kds.Config{Logger: cfg.Logger, Metrics: reg}))
 	kv := kvs.New(deps.Video, deps.Archive, kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg,
 		Playback: deps.Playback, Signer: deps.Signer})
+	var kdsAPI, kvsAPI http.Handler = kds.New(deps.Streams, kds.Config{Logger: cfg.Logger, Metrics: reg}), kv
+	if cfg.Auth != nil {
+		kdsAPI, kvsAPI = cfg.Auth.KDS(kdsAPI), cfg.Auth.KVS(kvsAPI)
+	}
+	mux.Handle("POST /{$}", kdsAPI)
 	for _, p := range kv.Paths() {
-		mux.Handle("POST "+p, kv)
+		mux.Handle("POST "+p, kvsAPI)
 	}
 	hlsRoutes(mux, deps)
 	mux.Handle("/api/v1/", api.New(api.Deps{

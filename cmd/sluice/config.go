@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/sluice-dev/sluice/web/auth"
 )
 
 // config is every setting of the server. Only this package knows about
@@ -48,6 +50,15 @@ type config struct {
 	LogFormat string
 	LogLevel  string
 	Pprof     bool
+
+	AccessKeys     secretList
+	AccessKeysFile string
+	InsecureNoAuth bool
+	// keys are the access keys of --access-key and --access-keys-file, set by validate.
+	keys []auth.Key
+	// openNotes says which listeners were moved to loopback because no
+	// access keys are configured (logged at start).
+	openNotes []string
 
 	ShutdownTimeout time.Duration
 }
@@ -88,6 +99,9 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", 5*time.Minute, "how often the retention sweeper deletes expired and orphaned media")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
+	fs.Var(&c.AccessKeys, "access-key", "full-access key ID:SECRET, repeatable (env SLUICE_ACCESS_KEY: space-separated); AWS clients sign with it (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), RTSP clients use it as user:password")
+	fs.StringVar(&c.AccessKeysFile, "access-keys-file", "", "YAML or JSON file of access keys with policies: a list of {id, secret, streams: [name patterns], actions: [read|write|admin|kinesis:PutRecord|kinesisvideo:*|...]}")
+	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", false, "serve with no access keys on non-loopback addresses: anyone who reaches a port can read, write and delete every stream (without keys and without this flag, listeners on all interfaces are bound to 127.0.0.1 instead, and explicit non-loopback addresses are refused)")
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ on the HTTP listener (for benchmarking; exposes internals)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests to finish")
 	return fs
@@ -226,6 +240,41 @@ func (c *config) validate() []error {
 			bad("camera", "%s: %v", name, err) // never echo the URL: it may hold a password
 		}
 	}
+	c.keys = nil
+	for _, v := range c.AccessKeys {
+		k, err := auth.ParseAccessKeyFlag(v)
+		if err != nil {
+			id, _, _ := strings.Cut(v, ":")
+			bad("access-key", "%s: %v", id, err) // never echo the secret
+			continue
+		}
+		c.keys = append(c.keys, k)
+	}
+	if c.AccessKeysFile != "" {
+		if f, err := os.Open(c.AccessKeysFile); err != nil {
+			bad("access-keys-file", "%v", err)
+		} else {
+			fileKeys, err := auth.LoadKeys(f)
+			f.Close()
+			if err != nil {
+				bad("access-keys-file", "%s: %v", c.AccessKeysFile, err)
+			}
+			c.keys = append(c.keys, fileKeys...)
+		}
+	}
+	if _, err := auth.NewKeys(c.keys); err != nil {
+		bad("access-key", "%v", err)
+	}
+	if len(c.keys) == 0 && !c.InsecureNoAuth {
+		for _, l := range []struct {
+			key  string
+			addr *string
+		}{{"http-addr", &c.HTTPAddr}, {"rtsp-addr", &c.RTSPAddr}, {"rtsp-udp-rtp-addr", &c.RTSPUDPRTPAddr}, {"rtsp-udp-rtcp-addr", &c.RTSPUDPRTCPAddr}} {
+			if err := loopbackOnly(l.key, l.addr, &c.openNotes); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		bad("log-format", "must be text or json, got %q", c.LogFormat)
 	}
@@ -306,6 +355,45 @@ type stringList []string
 func (l *stringList) String() string { return strings.Join(*l, " ") }
 
 func (l *stringList) Set(v string) error {
+	*l = append(*l, strings.Fields(v)...)
+	return nil
+}
+
+// loopbackOnly keeps a listener of an open (keyless) server on loopback:
+// an address on all interfaces (":8080", "0.0.0.0:8080") is bound to
+// 127.0.0.1 instead (noted), an explicit non-loopback one is an error.
+func loopbackOnly(key string, addr *string, notes *[]string) error {
+	if *addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(*addr)
+	if err != nil {
+		return nil // reported by the address checks
+	}
+	ip := net.ParseIP(host)
+	switch {
+	case host == "" || ip != nil && ip.IsUnspecified():
+		*addr = net.JoinHostPort("127.0.0.1", port)
+		*notes = append(*notes, "--"+key+" "+*addr)
+	case host == "localhost" || ip != nil && ip.IsLoopback():
+	default:
+		return fmt.Errorf("--%s: %s is not a loopback address and no access keys are configured: give --access-key (or --access-keys-file), or --insecure-no-auth to serve everyone", key, *addr)
+	}
+	return nil
+}
+
+// secretList is a repeatable flag whose values hold secrets: String never
+// prints them (flag's help and any dump of the config show "<n keys>").
+type secretList []string
+
+func (l *secretList) String() string {
+	if l == nil || len(*l) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("<%d keys>", len(*l))
+}
+
+func (l *secretList) Set(v string) error {
 	*l = append(*l, strings.Fields(v)...)
 	return nil
 }

@@ -23,7 +23,8 @@ func TestConfigPrecedence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.HTTPAddr != ":9100" || cfg.LogLevel != "debug" || cfg.DataDir != "/from/file" || cfg.MaxShards != 7 {
+	// No access keys: an address on all interfaces becomes loopback.
+	if cfg.HTTPAddr != "127.0.0.1:9100" || cfg.LogLevel != "debug" || cfg.DataDir != "/from/file" || cfg.MaxShards != 7 {
 		t.Fatalf("precedence wrong: %+v", cfg)
 	}
 	if cfg.PublicURL != "http://127.0.0.1:9100" {
@@ -55,5 +56,32 @@ func TestConfigReportsEveryError(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not name %s:\n%v", want, err)
 		}
+	}
+}
+
+func TestConfigOpenOnlyOnLoopback(t *testing.T) {
+	// No keys: an address on all interfaces is moved to loopback.
+	cfg, err := loadConfig([]string{"--http-addr", ":9100"}, env(nil))
+	if err != nil || cfg.HTTPAddr != "127.0.0.1:9100" || cfg.RTSPAddr != "127.0.0.1:8554" || len(cfg.openNotes) == 0 {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	// No keys and an explicit non-loopback address: refused, naming the way out.
+	_, err = loadConfig([]string{"--http-addr", "10.1.2.3:8080"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "--insecure-no-auth") || !strings.Contains(err.Error(), "--http-addr") {
+		t.Fatalf("non-loopback without keys: %v", err)
+	}
+	// --insecure-no-auth, or keys: served as given.
+	cfg, err = loadConfig([]string{"--http-addr", ":9100", "--insecure-no-auth"}, env(nil))
+	if err != nil || cfg.HTTPAddr != ":9100" {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	cfg, err = loadConfig([]string{"--http-addr", "10.1.2.3:8080"}, env(map[string]string{"SLUICE_ACCESS_KEY": "AKID1:s3cret-value AKID2:other-secret"}))
+	if err != nil || cfg.HTTPAddr != "10.1.2.3:8080" || len(cfg.keys) != 2 {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	// Secrets never show in errors.
+	_, err = loadConfig([]string{"--access-key", "AKID1:s3cret-value", "--access-key", "AKID1:s3cret-value"}, env(nil))
+	if err == nil || strings.Contains(err.Error(), "s3cret-value") {
+		t.Fatalf("duplicate key: %v", err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/embedded"
 	"github.com/sluice-dev/sluice/web"
+	"github.com/sluice-dev/sluice/web/auth"
 )
 
 // serve builds every component from cfg, runs until ctx is cancelled and
@@ -84,12 +85,18 @@ func serve(ctx context.Context, cfg config) error {
 	sweeper := ingest.NewSweeper(library, archive, ingest.SweeperConfig{Interval: cfg.SweepInterval, Logger: log})
 	go sweeper.Run(sweepCtx)
 
+	verifier := auth.New(auth.Config{Keys: cfg.keys, Region: cfg.Region, Logger: log, IteratorStream: streams.IteratorStream})
+	if verifier.Open() {
+		log.Warn("no access keys configured: every client is let in; listeners are on loopback only unless --insecure-no-auth", "moved_to_loopback", cfg.openNotes)
+	}
+
 	rtspSrv := rtsp.NewServer(rtsp.ServerConfig{
-		Addr:        cfg.RTSPAddr,
-		UDPRTPAddr:  cfg.RTSPUDPRTPAddr,
-		UDPRTCPAddr: cfg.RTSPUDPRTCPAddr,
-		DisableUDP:  !cfg.RTSPUDP,
-		Logger:      log,
+		Authenticate: auth.RTSPAuth(verifier),
+		Addr:         cfg.RTSPAddr,
+		UDPRTPAddr:   cfg.RTSPUDPRTPAddr,
+		UDPRTCPAddr:  cfg.RTSPUDPRTCPAddr,
+		DisableUDP:   !cfg.RTSPUDP,
+		Logger:       log,
 	}, recorder)
 	if err := rtspSrv.Start(); err != nil {
 		return fmt.Errorf("RTSP: %w", err)
@@ -121,6 +128,7 @@ func serve(ctx context.Context, cfg config) error {
 		Logger:          log,
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Pprof:           cfg.Pprof,
+		Auth:            verifier,
 	}, web.Deps{
 		Streams: data, Video: library, Archive: archive,
 		Playback: source, Signer: signer,

@@ -1,0 +1,50 @@
+// Package auth decides who may use Sluice: access keys (an ID and a secret)
+// with a policy each (which streams, which actions), AWS Signature Version 4
+// verification for the Kinesis Data Streams and Kinesis Video Streams HTTP
+// APIs, and helpers for the other doors (RTSP).
+//
+// # Keys and policies
+//
+// A Key has a Policy: stream name patterns (path.Match syntax, so "cam-*"
+// or "*") and actions. An action is a class ("read", "write", "admin"), an
+// AWS action name ("kinesis:PutRecord", "kinesisvideo:GetMedia") or an AWS
+// action pattern ("kinesis:*", "kinesisvideo:Get*"); "*" is every action.
+// The classes are independent: "admin" does not imply "read". Every
+// operation of both APIs has exactly one class, in one table (actions.go).
+//
+// # Signature Version 4
+//
+// Verifier.KDS and Verifier.KVS are middleware that verify requests signed
+// as AWS clients sign them: the Authorization header or query-string
+// presigning, a payload hash that is a hex SHA-256 (checked against the
+// body), UNSIGNED-PAYLOAD, or STREAMING-AWS4-HMAC-SHA256-PAYLOAD (the seed
+// signature and every chunk signature of the aws-chunked body). The
+// signature is recomputed with aws-sdk-go-v2's signer over a copy of the
+// request restricted to the headers the client signed, and compared in
+// constant time. The request time (X-Amz-Date) must be within 15 minutes
+// of the server's clock; a presigned request also within X-Amz-Expires.
+// The credential scope must name the configured region and the service
+// "kinesis" (KDS) or "kinesisvideo" (KVS: the control plane, archived
+// media and media APIs all sign with it).
+//
+// Failures are answered with the AWS error names and the statuses of each
+// protocol (errors.go): 400 for everything on the KDS JSON/CBOR protocol,
+// 403 for signature failures and 401 for permission failures on the KVS
+// REST-JSON protocol.
+//
+// With no keys configured the Verifier is open: the middleware passes
+// every request through. Deciding when that is allowed is the caller's
+// job.
+//
+// # Failed attempts
+//
+// Failed authentications are counted per client address (IPv6 per /64);
+// past Config.FailureLimit.Max in Config.FailureLimit.Window, the
+// address's failures are answered ThrottlingException for
+// FailureLimit.Block. Successes are never limited: a valid signature
+// proves the secret, which cannot be guessed at that rate. Passwords
+// (RTSP) from a blocked address are refused without being checked.
+//
+// Secrets are never logged, never put in error messages and never
+// returned.
+package auth

@@ -1,0 +1,260 @@
+package auth
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// DefaultMaxBodyBytes bounds a request body the middleware reads (to hash
+// it and find its stream): the KDS handler's own limit.
+const DefaultMaxBodyBytes = 16 << 20
+
+// Config configures a Verifier. The zero value is valid (and open: no
+// keys); every field documents its default.
+type Config struct {
+	// Keys are the access keys. None: the Verifier is open and the
+	// middleware passes every request through.
+	Keys []Key
+	// Region is the region requests must be signed for. Default
+	// "us-east-1".
+	Region string
+	// Now returns the current time. Default time.Now. A test hook.
+	Now func() time.Time
+	// Logger receives one Info line per refused request (never a secret).
+	// Default slog.Default().
+	Logger *slog.Logger
+	// FailureLimit limits failed attempts per client address.
+	FailureLimit FailureLimit
+	// MaxBodyBytes bounds the request bodies the middleware reads; a
+	// larger body is refused (SerializationException on KDS,
+	// InvalidArgumentException on KVS). Default DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// IteratorStream returns the stream a KDS ShardIterator belongs to, so
+	// that GetRecords can be checked against stream patterns. Nil: a
+	// GetRecords is allowed only to keys whose Streams include "*".
+	IteratorStream func(iterator string) (stream string, ok bool)
+}
+
+// Validate reports every problem of the configuration at once, each
+// naming its field (and, for a key, its position and ID; never a secret).
+func (c Config) Validate() error {
+	var errs []error
+	for i, k := range c.Keys {
+		for _, err := range k.validate() {
+			errs = append(errs, fmt.Errorf("auth: Keys[%d] (%s): %w", i, k.ID, err))
+		}
+	}
+	if _, err := NewKeys(c.Keys); err != nil {
+		errs = append(errs, fmt.Errorf("auth: Keys: %w", err))
+	}
+	if c.MaxBodyBytes < 0 {
+		errs = append(errs, fmt.Errorf("auth: MaxBodyBytes: must not be negative, got %d", c.MaxBodyBytes))
+	}
+	l := c.FailureLimit
+	if l.Max < 0 || l.Window < 0 || l.Block < 0 || l.Addresses < 0 {
+		errs = append(errs, errors.New("auth: FailureLimit: values must not be negative"))
+	}
+	return errors.Join(errs...)
+}
+
+// Verifier checks requests against the configured keys. It is safe for
+// concurrent use; its only mutable state is the failure limiter.
+type Verifier struct {
+	cfg  Config
+	keys Keys
+	lim  *limiter
+	log  *slog.Logger
+}
+
+// New returns a Verifier for cfg. It does not check cfg (call
+// Config.Validate): of keys with the same ID the last wins.
+func New(cfg Config) *Verifier {
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	keys := make(Keys, len(cfg.Keys))
+	for _, k := range cfg.Keys {
+		keys[k.ID] = k
+	}
+	return &Verifier{cfg: cfg, keys: keys, lim: newLimiter(cfg.FailureLimit, cfg.Now), log: cfg.Logger.With("component", "auth")}
+}
+
+// Open reports whether the Verifier has no keys (everything is allowed).
+func (v *Verifier) Open() bool { return len(v.keys) == 0 }
+
+type ctxKey struct{}
+
+// KeyID is the ID of the key that authenticated the request of ctx, or ""
+// (open mode, or a context that did not come through the middleware).
+func KeyID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxKey{}).(string)
+	return id
+}
+
+// WithKeyID returns ctx carrying a key ID, as the middleware does (for
+// other doors and tests).
+func WithKeyID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// KDS wraps the Kinesis Data Streams handler (POST / with X-Amz-Target):
+// requests must be signed for the service "kinesis" and allowed by the
+// key's policy for the action and every stream they name. Errors are
+// answered in the request's encoding (JSON or CBOR).
+func (v *Verifier) KDS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v.Open() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		op := kdsOperation(r.Header.Get("X-Amz-Target"))
+		r, f := v.check(w, r, serviceKDS, op)
+		if f != nil {
+			writeKDS(w, r, f)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// KVS wraps the Kinesis Video Streams handler (POST /<operation>, control
+// plane, archived media and media): requests must be signed for the
+// service "kinesisvideo". Errors are answered as REST-JSON.
+func (v *Verifier) KVS(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if v.Open() {
+			next.ServeHTTP(w, r)
+			return
+		}
+		op := kvsOperation(r.URL.Path)
+		r, f := v.check(w, r, serviceKVS, op)
+		if f != nil {
+			writeKVS(w, f)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// check authenticates and authorizes r. On success it returns the request
+// to hand on: body restored (or decoded, for aws-chunked), key ID in the
+// context.
+func (v *Verifier) check(w http.ResponseWriter, r *http.Request, service string, op Operation) (*http.Request, *failure) {
+	// A blocked address's requests are still verified: a valid signature
+	// proves the secret and is served; only failures are throttled.
+	remote := r.RemoteAddr
+	var f *failure
+	var ok verified
+	var body []byte
+	{
+		// A media body (PutMedia) is streamed through unless its payload
+		// hash is a hex digest, which needs the whole body.
+		claimed := r.Header.Get("X-Amz-Content-Sha256")
+		readBody := !op.mediaBody || (claimed != unsignedPayload && claimed != streamingPayload)
+		if readBody {
+			body, f = v.readBody(w, r, op)
+		}
+		if f == nil {
+			ok, f = v.verify(r, service, body, readBody)
+		}
+		if f == nil && ok.streaming {
+			cb, err := newChunkedBody(r.Body, ok.key, ok.sig, ok.at)
+			if err != nil {
+				f = fail(ErrInvalidSig, msgMismatch)
+			} else {
+				r.Body = cb
+				r.ContentLength = -1
+				if n, err := strconv.ParseInt(r.Header.Get("X-Amz-Decoded-Content-Length"), 10, 64); err == nil {
+					r.ContentLength = n
+				}
+			}
+		}
+		if f != nil && f.counts {
+			if blocked, until := v.lim.fail(remote); blocked {
+				f = throttled(until, v.cfg.Now())
+			}
+		}
+	}
+	if f == nil {
+		f = v.authorize(r, ok.key, op, body)
+	}
+	if f != nil {
+		v.log.Info("request refused", "action", op.Action, "key", ok.key.ID, "remote", remote, "error", f.name, "reason", f.msg)
+		return r, f
+	}
+	return r.WithContext(WithKeyID(r.Context(), ok.key.ID)), nil
+}
+
+// throttled is the answer to a failure from a blocked address.
+func throttled(until, now time.Time) *failure {
+	f := fail(ErrThrottling, msgThrottled)
+	f.counts = false
+	f.retryAfter = max(1, int(until.Sub(now).Seconds()+0.5))
+	return f
+}
+
+// readBody reads the whole body (bounded) and puts it back for the next
+// handler.
+func (v *Verifier) readBody(w http.ResponseWriter, r *http.Request, op Operation) ([]byte, *failure) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.cfg.MaxBodyBytes))
+	if err != nil {
+		name := errSerialization
+		if op.api != apiKDS {
+			name = errInvalidArgment
+		}
+		f := fail(name, "The request body could not be read or exceeds %d bytes.", v.cfg.MaxBodyBytes)
+		f.counts = false
+		return nil, f
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
+
+// authorize checks the key's policy for op on every stream r names.
+func (v *Verifier) authorize(r *http.Request, key Key, op Operation, body []byte) *failure {
+	var n names
+	if !op.mediaBody {
+		n = decodeNames(r.Header.Get("Content-Type"), body)
+	}
+	streams, known := v.streamsOf(r, n)
+	deny := func(resource string) *failure {
+		name := ErrAccessDenied
+		if op.api == apiArchived || op.api == apiMedia {
+			name = ErrNotAuthorized
+		}
+		f := fail(name, "User: %s is not authorized to perform: %s on resource: %s", key.ID, op.Action, resource)
+		f.counts = false
+		return f
+	}
+	if !key.Allows(op.Action, "") {
+		return deny("*")
+	}
+	if !known && !key.allStreams() {
+		return deny("the stream of this ShardIterator (give StreamARN)")
+	}
+	for _, s := range streams {
+		if !key.Allows(op.Action, s) {
+			return deny("stream/" + truncate(s, 256))
+		}
+	}
+	return nil
+}
