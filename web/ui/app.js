@@ -57,7 +57,7 @@ async function streamsPage() {
     const { streams } = await api('GET', '/streams');
     grid.replaceChildren(...streams.map((s) => {
       const v = (s.tracks || []).find((t) => t.kind === 'video');
-      const card = h('div', { class: 'card stream', 'data-stream': s.name, 'data-live': s.live },
+      const card = h('div', { class: 'card stream', 'data-stream': s.name, 'data-live': String(s.live) },
         h('a', { class: 'title', href: `#/stream/${encodeURIComponent(s.name)}` }, s.name),
         h('span', { class: 'badge ' + (s.live ? 'live' : 'off') }, s.live ? 'live' : 'offline'),
         h('div', { class: 'meta' },

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+
+	"github.com/sluice-dev/sluice/fragments/fragmentstest"
+)
+
+// artifactsDir is where browser tests leave screenshots for humans
+// (SLUICE_ARTIFACTS, default ./artifacts at the repository root; not
+// committed).
+func artifactsDir(t *testing.T, name string) string {
+	t.Helper()
+	dir := os.Getenv("SLUICE_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "artifacts")
+	}
+	dir = filepath.Join(dir, name)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestWebUI drives the UI in headless Chromium against the binary with an
+// ffmpeg RTSP publisher and a data stream.
+func TestWebUI(t *testing.T) {
+	requireFFmpeg(t)
+	requireTool(t, "/usr/bin/chromium")
+	if _, err := os.Stat(filepath.Join(browsertest, "node_modules", "playwright-core")); err != nil {
+		t.Fatalf("web/browsertest/node_modules is missing: run npm ci there (scripts/test.sh does): %v", err)
+	}
+	srv := startServer(t, t.TempDir())
+	pub := publish(t, srv.rtsp+"/ui-cam", "libx264", "tcp", 60)
+	defer pub.Process.Kill()
+	kc := kinesisClient(srv.url)
+	if _, err := kc.CreateStream(context.Background(), &kinesis.CreateStreamInput{StreamName: aws.String("events"), ShardCount: aws.Int32(2)}); err != nil {
+		t.Fatal(err)
+	}
+	waitStreamActive(t, kc, "events")
+	time.Sleep(25 * time.Second) // 20 s of archive behind the live edge
+
+	art := artifactsDir(t, "ui")
+	cmd := exec.Command("node", "ui.mjs", "--base", srv.url, "--stream", "ui-cam", "--data", "events", "--artifacts", art)
+	cmd.Dir = browsertest
+	cmd.Stderr = os.Stderr
+	timer := time.AfterFunc(3*time.Minute, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ui.mjs: %v\n%s", err, b)
+	}
+	var out struct {
+		Errors         []string
+		ListedLive     bool
+		LiveFrames     int
+		LiveMode       string
+		Replay         struct{ Target, CurrentTime float64; Shown string }
+		Exported       bool
+		ExportProgress float64
+		TailSeconds    float64
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	t.Logf("ui: %s", b)
+	if len(out.Errors) > 0 {
+		t.Fatalf("browser errors: %v", out.Errors)
+	}
+	if !out.ListedLive || out.LiveFrames <= 10 {
+		t.Fatalf("live view: listed live %v, %d frames (%s)", out.ListedLive, out.LiveFrames, out.LiveMode)
+	}
+	if d := out.Replay.CurrentTime - out.Replay.Target; d < -3 || d > 10 {
+		t.Fatalf("replay from 10 s back shows %.1f s away from the click", d)
+	}
+	shown, err := time.Parse("Showing 2006-01-02T15:04:05.000Z", out.Replay.Shown)
+	if err != nil || shown.Sub(time.Unix(0, int64(out.Replay.CurrentTime*1e9))).Abs() > time.Second {
+		t.Fatalf("the shown wall-clock time %q does not match currentTime %.3f", out.Replay.Shown, out.Replay.CurrentTime)
+	}
+	if !out.Exported || out.ExportProgress != 1 {
+		t.Fatalf("export: %v, progress %v", out.Exported, out.ExportProgress)
+	}
+	probe := fragmentstest.FFprobeFile(t, filepath.Join(art, "export.mp4"))
+	if probe.Duration < 4 || probe.Duration > 7 {
+		t.Fatalf("exported a %.2f s MP4 for a 5 s range", probe.Duration)
+	}
+	if out.TailSeconds > 2 {
+		t.Fatalf("the record showed in the tail after %.1f s", out.TailSeconds)
+	}
+}
