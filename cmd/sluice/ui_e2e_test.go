@@ -60,11 +60,14 @@ func TestWebUI(t *testing.T) {
 		t.Fatalf("ui.mjs: %v\n%s", err, b)
 	}
 	var out struct {
-		Errors         []string
-		ListedLive     bool
-		LiveFrames     int
-		LiveMode       string
-		Replay         struct{ Target, CurrentTime float64; Shown string }
+		Errors     []string
+		ListedLive bool
+		LiveFrames int
+		LiveMode   string
+		Replay     struct {
+			Target, CurrentTime float64
+			Shown               string
+		}
 		Exported       bool
 		ExportProgress float64
 		TailSeconds    float64
