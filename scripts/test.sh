@@ -19,6 +19,7 @@ install=1
 readonly apt_packages=(
 	ffmpeg                             # ffmpeg/ffprobe: publishers and media checks
 	chromium                           # headless browser tests (playwright-core drives /usr/bin/chromium)
+	mkvtoolnix                         # mkvinfo: checks the Matroska of GetMedia
 	awscli                             # AWS CLI v2 at /usr/bin/aws
 	python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-tools
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good

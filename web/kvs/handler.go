@@ -46,6 +46,9 @@ type Config struct {
 	// URLs, clips, Matroska media). Nil: those operations are not served.
 	Playback *playback.Source
 	Signer   *playback.Signer
+	// Media bounds GetClip (bytes, fragments, time range). Zero fields take
+	// the defaults (see MediaLimits).
+	Media MediaLimits
 }
 
 // Validate reports every invalid field at once, each naming its key.
@@ -64,6 +67,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("kvs: MaxBodyBytes: must not be negative, got %d", c.MaxBodyBytes))
+	}
+	if err := c.Media.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

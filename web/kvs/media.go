@@ -7,6 +7,41 @@ import (
 	"github.com/sluice-dev/sluice/playback"
 )
 
+// The media operations read fragments through the playback source (the
+// archive and the live edge as one timeline) and package them with
+// playback/remux:
+//
+//   - GetClip (archived media): a fragmented MP4 of a time range, streamed
+//     as it is built; it starts at the last keyframe at or before
+//     StartTimestamp and is trimmed to the sample at EndTimestamp.
+//   - GetMediaForFragmentList (archived media): the listed fragments as
+//     Matroska, in the order given.
+//   - GetMedia (media): Matroska from a start selector, then each new
+//     fragment as it closes, until the client goes away.
+//
+// Every refusal is an API error sent before any media; once media has
+// gone out, a failure cuts the transfer (abortStream).
+//
+// Deviations from AWS:
+//   - GetClip has no 100 MB / 200-fragment cap; MediaLimits bounds it, and
+//     a range over the limit is InvalidArgumentException (AWS truncates
+//     silently). Its samples are trimmed to the range (AWS returns whole
+//     fragments that start in it), and it is a fragmented MP4 (AWS: a
+//     progressive one). It clips every codec Sluice stores (AWS: H.264 and
+//     H.265 with AAC or G.711), so UnsupportedStreamMediaTypeException is
+//     only for an init segment with an unknown sample entry. Gaps over
+//     remux.MaxGap between sessions are closed; a change of codec
+//     parameters inside the range ends the clip there.
+//   - SERVER_TIMESTAMP ranges may end in the future (AWS: in the past).
+//   - GetMedia with FRAGMENT_NUMBER starts after AfterFragmentNumber, as
+//     the StartSelectorType documentation says. Continuation tokens are
+//     fragment numbers, or "p<producer ns>" for a fragment of a stream
+//     without retention. A fragment of a stream with retention is held
+//     back until it is indexed (up to indexWait), so that it carries its
+//     fragment number. The AWS_KINESISVIDEO_ERROR_* tags are not sent; a
+//     failure cuts the transfer.
+//   - Content-Type is video/x-matroska for the Matroska operations.
+
 // mediaOperations are the media operations (GetClip, GetMedia,
 // GetMediaForFragmentList), served when Config.Playback is set.
 func (h *Handler) mediaOperations() map[string]operation {
