@@ -1,0 +1,219 @@
+// Command playbench measures the playback index paths on synthetic data:
+// a day of 2 s fragments (43,200 index records) is appended to an embedded
+// stream core, then it times listing the whole day through the library and
+// through the KVS ListFragments API (pages of 1,000), and building HLS VOD
+// playlists of the last hour and of the last day.
+//
+//	go run ./bench/playbench [--fragments 43200]
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/playback"
+	"github.com/sluice-dev/sluice/storage/fs"
+	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/streams/embedded"
+	"github.com/sluice-dev/sluice/web"
+)
+
+func main() {
+	n := flag.Int("fragments", 43200, "index records to append (2 s each)")
+	runs := flag.Int("runs", 5, "timed runs of each measurement (the median is reported)")
+	flag.Parse()
+	if err := run(*n, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "playbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(n, runs int) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "playbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := embedded.Start(embedded.Config{Dir: dir + "/js"})
+	if err != nil {
+		return err
+	}
+	defer srv.Shutdown()
+	nc, err := srv.Connect("playbench")
+	if err != nil {
+		return err
+	}
+	quiet := slog.New(slog.DiscardHandler)
+	core, err := streams.Open(ctx, nc, fragments.CoreConfig(streams.Config{Logger: quiet}))
+	if err != nil {
+		return err
+	}
+	defer core.Close()
+	lib := fragments.NewLibrary(core, fragments.LibraryConfig{})
+	if _, err := lib.Create(ctx, fragments.StreamSpec{Name: "day", RetentionHours: 48}); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if s, _ := lib.Describe(ctx, "day"); s.Status == "ACTIVE" || time.Now().After(deadline) {
+			break
+		}
+	}
+	// A day ending now: server and producer times 2 s apart.
+	start := time.Now().Add(-time.Duration(n) * 2 * time.Second)
+	t0 := time.Now()
+	for i := range n {
+		at := start.Add(time.Duration(i) * 2 * time.Second)
+		_, err := lib.Append(ctx, "day", fragments.Info{
+			Key: fmt.Sprintf("video/s-day/1/fragments/%013d-s-%06d.m4s", at.UnixMilli(), i), InitKey: "video/s-day/1/init/abc.mp4",
+			ProducerTime: at, ServerTime: at, Duration: 2 * time.Second, Size: 500_000, Keyframe: true,
+			Session: "s", SessionIndex: i, Samples: map[int]int{1: 50, 2: 94},
+			Tracks: []fragments.TrackInfo{{ID: 1, Kind: "video", Codec: "avc1.64001f", Name: "H264", Width: 1280, Height: 720, Timescale: 90000}},
+		})
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Printf("appended %d index records in %v (%.0f/s)\n", n, time.Since(t0).Round(time.Millisecond), float64(n)/time.Since(t0).Seconds())
+
+	median := func(name string, fn func() (int, error)) error {
+		var ds []time.Duration
+		count := 0
+		for range runs {
+			t := time.Now()
+			c, err := fn()
+			if err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			ds = append(ds, time.Since(t))
+			count = c
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		fmt.Printf("%-58s %6d items  median %8v  (min %v, max %v, %d runs)\n", name, count, ds[len(ds)/2].Round(time.Microsecond), ds[0].Round(time.Microsecond), ds[len(ds)-1].Round(time.Microsecond), runs)
+		return nil
+	}
+	if err := median("library: list a day (Fragments, whole index)", func() (int, error) {
+		c := 0
+		err := lib.Fragments(ctx, "day", fragments.Selector{}, func(fragments.Info) bool { c++; return true })
+		return c, err
+	}); err != nil {
+		return err
+	}
+	if err := median("library: seek to one hour ago by producer time, list it", func() (int, error) {
+		c := 0
+		err := lib.Fragments(ctx, "day", fragments.Selector{Producer: true, Start: time.Now().Add(-time.Hour)}, func(fragments.Info) bool { c++; return true })
+		return c, err
+	}); err != nil {
+		return err
+	}
+
+	bucket, err := fs.Open(dir + "/archive")
+	if err != nil {
+		return err
+	}
+	hub := fragments.NewHub(0)
+	src := playback.NewSource(lib, bucket, hub, playback.SourceConfig{})
+	key, err := lib.Secret(ctx, "playback-sessions")
+	if err != nil {
+		return err
+	}
+	h := web.New(web.Config{Logger: quiet}, web.Deps{Video: lib, Archive: bucket, Playback: src, Signer: playback.NewSigner(key, nil)})
+	ts := httptest.NewServer(h.Handler())
+	defer ts.Close()
+	post := func(op string, body any) (map[string]any, error) {
+		b, _ := json.Marshal(body)
+		resp, err := http.Post(ts.URL+op, "application/json", bytes.NewReader(b))
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		out := map[string]any{}
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			return nil, fmt.Errorf("%s: %d %s", op, resp.StatusCode, raw)
+		}
+		return out, json.Unmarshal(raw, &out)
+	}
+	if err := median("KVS ListFragments: a day, pages of 1,000 over HTTP", func() (int, error) {
+		c, token := 0, ""
+		for {
+			req := map[string]any{"StreamName": "day", "MaxResults": 1000}
+			if token != "" {
+				req["NextToken"] = token
+			}
+			out, err := post("/listFragments", req)
+			if err != nil {
+				return c, err
+			}
+			c += len(out["Fragments"].([]any))
+			next, _ := out["NextToken"].(string)
+			if next == "" {
+				return c, nil
+			}
+			token = next
+		}
+	}); err != nil {
+		return err
+	}
+	for _, span := range []time.Duration{time.Hour, 24 * time.Hour} {
+		out, err := post("/getHLSStreamingSessionURL", map[string]any{
+			"StreamName": "day", "PlaybackMode": "ON_DEMAND", "MaxMediaPlaylistFragmentResults": 5000,
+			"HLSFragmentSelector": map[string]any{"FragmentSelectorType": "SERVER_TIMESTAMP",
+				"TimestampRange": map[string]any{"StartTimestamp": float64(time.Now().Add(-span).Unix()), "EndTimestamp": float64(time.Now().Unix())}},
+		})
+		if err != nil {
+			return err
+		}
+		master := out["HLSStreamingSessionURL"].(string)
+		media := ""
+		if err := median(fmt.Sprintf("HLS ON_DEMAND media playlist of the last %v (max 5,000)", span), func() (int, error) {
+			if media == "" {
+				b, err := get(ts.URL, master)
+				if err != nil {
+					return 0, err
+				}
+				for _, l := range bytes.Split(b, []byte("\n")) {
+					if len(l) > 0 && l[0] != '#' {
+						media = string(l)
+					}
+				}
+			}
+			b, err := get(ts.URL, media)
+			return bytes.Count(b, []byte("#EXTINF")), err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// get fetches u: absolute, or relative to the server's root.
+func get(base, u string) ([]byte, error) {
+	ref, err := url.Parse(u)
+	if err != nil {
+		return nil, err
+	}
+	root, _ := url.Parse(base + "/")
+	resp, err := http.Get(root.ResolveReference(ref).String())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, b)
+	}
+	return b, err
+}
