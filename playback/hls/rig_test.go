@@ -73,6 +73,9 @@ type feeder struct {
 
 func (r *rig) publish(t *testing.T, stream string, start time.Time) *feeder {
 	t.Helper()
+	// A viewer is watching (the hub keeps closed fragments' part bytes only
+	// for watched streams): the playlists below list every part.
+	r.hub.View(stream)
 	s, err := r.rec.Open(bg, stream, ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
 	if err != nil {
 		t.Fatal(err)
