@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/sluice-dev/sluice/web/webtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -73,7 +74,7 @@ func newSessionRig(t *testing.T) *sessionRig {
 	rig.srv = httptest.NewServer(mux)
 	t.Cleanup(rig.srv.Close)
 	rig.am = kinesisvideoarchivedmedia.New(kinesisvideoarchivedmedia.Options{Region: "us-east-1", BaseEndpoint: aws.String(rig.srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), RetryMaxAttempts: 1})
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), Retryer: webtest.Retryer()})
 	return rig
 }
 

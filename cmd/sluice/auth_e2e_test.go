@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"github.com/sluice-dev/sluice/web/webtest"
 	"os"
 	"os/exec"
 	"strings"
@@ -36,7 +37,7 @@ func TestAccessKeys(t *testing.T) {
 		if id != "" {
 			creds = credentials.NewStaticCredentialsProvider(id, secret, "")
 		}
-		return kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.url), Credentials: creds, Retryer: aws.NopRetryer{}})
+		return kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.url), Credentials: creds, Retryer: webtest.Retryer()})
 	}
 	wantCode := func(err error, code string) {
 		t.Helper()

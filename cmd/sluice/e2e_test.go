@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/sluice-dev/sluice/web/webtest"
 	"net"
 	"net/http"
 	"os"
@@ -141,7 +142,7 @@ func kinesisClient(url string) *kinesis.Client {
 		BaseEndpoint: aws.String(url),
 		Region:       "us-east-1",
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		Retryer:      aws.NopRetryer{},
+		Retryer:      webtest.Retryer(),
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"github.com/sluice-dev/sluice/web/webtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -113,17 +114,17 @@ func as(k auth.Key) clientOpts { return clientOpts{id: k.ID, secret: k.Secret} }
 
 func (e *env) kinesis(o clientOpts) *kinesis.Client {
 	return kinesis.New(kinesis.Options{Region: o.reg(), BaseEndpoint: aws.String(e.srv.URL),
-		Credentials: o.creds(), Retryer: aws.NopRetryer{}})
+		Credentials: o.creds(), Retryer: webtest.Retryer()})
 }
 
 func (e *env) video(o clientOpts) *kinesisvideo.Client {
 	return kinesisvideo.New(kinesisvideo.Options{Region: o.reg(), BaseEndpoint: aws.String(e.srv.URL),
-		Credentials: o.creds(), Retryer: aws.NopRetryer{}})
+		Credentials: o.creds(), Retryer: webtest.Retryer()})
 }
 
 func (e *env) archived(o clientOpts) *kinesisvideoarchivedmedia.Client {
 	return kinesisvideoarchivedmedia.New(kinesisvideoarchivedmedia.Options{Region: o.reg(), BaseEndpoint: aws.String(e.srv.URL),
-		Credentials: o.creds(), Retryer: aws.NopRetryer{}})
+		Credentials: o.creds(), Retryer: webtest.Retryer()})
 }
 
 // wantAPIError checks an SDK error's AWS error code and HTTP status.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/sluice-dev/sluice/web/webtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -70,7 +71,7 @@ func newClient(url string, hc *http.Client) *kinesis.Client {
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "SECRETTEST", ""),
 		HTTPClient:   hc,
-		Retryer:      aws.NopRetryer{},
+		Retryer:      webtest.Retryer(),
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/sluice-dev/sluice/web/webtest"
 	"io"
 	"log/slog"
 	"net/http"
@@ -71,10 +72,10 @@ func newEnv(t *testing.T, opts envOptions) *env {
 	return &env{
 		t: t, lib: lib, bucket: bucket, h: h, srv: srv,
 		kv: kinesisvideo.New(kinesisvideo.Options{
-			Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds, RetryMaxAttempts: 1,
+			Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds, Retryer: webtest.Retryer(),
 		}),
 		am: kinesisvideoarchivedmedia.New(kinesisvideoarchivedmedia.Options{
-			Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds, RetryMaxAttempts: 1,
+			Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds, Retryer: webtest.Retryer(),
 		}),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/sluice-dev/sluice/web/webtest"
 	"io"
 	"log/slog"
 	"math"
@@ -99,8 +100,8 @@ func newMediaEnv(t *testing.T) *mediaEnv {
 	creds := credentials.NewStaticCredentialsProvider("AKIDEXAMPLE", "secret", "")
 	return &mediaEnv{
 		t: t, lib: lib, bucket: bucket, hub: hub, rec: rec, srv: srv,
-		kv: kinesisvideo.New(kinesisvideo.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds, RetryMaxAttempts: 1}),
-		am: kinesisvideoarchivedmedia.New(kinesisvideoarchivedmedia.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds, RetryMaxAttempts: 1}),
+		kv: kinesisvideo.New(kinesisvideo.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds, Retryer: webtest.Retryer()}),
+		am: kinesisvideoarchivedmedia.New(kinesisvideoarchivedmedia.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds, Retryer: webtest.Retryer()}),
 	}
 }
 
