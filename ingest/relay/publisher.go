@@ -1,0 +1,177 @@
+package relay
+
+import (
+	"sync"
+	"time"
+
+	"github.com/sluice-dev/sluice/fragments"
+)
+
+// Publisher is one publishing session of a stream in the relay. Write is
+// called from the session's writer (one goroutine at a time); the other
+// methods from anywhere. A nil *Publisher does nothing.
+type Publisher struct {
+	r      *Relay
+	st     *stream
+	tracks []fragments.Track
+	video  int // index of the first video track, -1 without video
+
+	// guarded by st.mu
+	gop      []fragments.Unit // cached keyframe (with parameter sets) and the video units after it
+	gopBytes int
+	gopFull  bool // past the bounds: only gop[0] is served
+	params   paramSets
+	lastPTS  int64 // of the last video unit
+	sawVideo bool
+	reorder  bool // video units came out of presentation order (B-frames)
+
+	reqMu     sync.Mutex
+	requester func()
+	lastReq   time.Time
+}
+
+func newPublisher(r *Relay, name string, tracks []fragments.Track) *Publisher {
+	p := &Publisher{r: r, tracks: append([]fragments.Track(nil), tracks...), video: -1}
+	for i, t := range tracks {
+		if t.Codec != nil && t.Codec.IsVideo() {
+			p.video = i
+			p.params = paramsOf(t.Codec)
+			break
+		}
+	}
+	return p
+}
+
+// Write relays one access unit to the subscriptions. It never blocks on
+// them. The unit must not be modified afterwards.
+func (p *Publisher) Write(u fragments.Unit) {
+	if p == nil || u.Track < 0 || u.Track >= len(p.tracks) {
+		return
+	}
+	isVideo := u.Track == p.video
+	key := !isVideo || isKeyframe(p.tracks[p.video].Codec, u.Data)
+	st := p.st
+	needKey := false
+	st.mu.Lock()
+	if st.pub != p {
+		st.mu.Unlock()
+		return
+	}
+	if isVideo {
+		p.reorder = p.reorder || p.sawVideo && u.PTS < p.lastPTS
+		p.lastPTS, p.sawVideo = u.PTS, true
+		p.params.update(u.Data)
+		if key {
+			u.Data = p.params.complete(u.Data)
+		}
+		p.cache(u, key)
+	}
+	for s := range st.subs {
+		if s.push(u, isVideo, key) {
+			needKey = true
+		}
+	}
+	st.mu.Unlock()
+	if needKey {
+		p.requestKeyframe()
+	}
+}
+
+// cache keeps the current group of pictures. Called with st.mu held.
+func (p *Publisher) cache(u fragments.Unit, key bool) {
+	if key {
+		clear(p.gop)
+		p.gop, p.gopBytes, p.gopFull = p.gop[:0], 0, false
+	} else if len(p.gop) == 0 || p.gopFull {
+		return
+	}
+	n := unitBytes(u)
+	if len(p.gop) > 0 && (len(p.gop)+1 > p.r.cfg.GOPUnits || p.gopBytes+n > p.r.cfg.GOPBytes) {
+		p.gopFull = true
+		clear(p.gop[1:])
+		p.gop = p.gop[:1]
+		return
+	}
+	p.gop = append(p.gop, u)
+	p.gopBytes += n
+}
+
+// SetKeyframeRequester sets the function that asks the source for a
+// keyframe (WHIP: a PLI to the browser), or nil when it cannot be asked
+// (RTSP). The relay calls it, at most once per Config.KeyframeInterval,
+// when a subscription needs a keyframe that is not cached; it is called
+// from Write and Subscribe and must not block.
+func (p *Publisher) SetKeyframeRequester(fn func()) {
+	if p == nil {
+		return
+	}
+	p.reqMu.Lock()
+	p.requester = fn
+	p.reqMu.Unlock()
+	st := p.st
+	st.mu.Lock()
+	waiting := false
+	if st.pub == p {
+		for s := range st.subs {
+			waiting = waiting || s.waitingKey()
+		}
+	}
+	st.mu.Unlock()
+	if waiting {
+		p.requestKeyframe()
+	}
+}
+
+func (p *Publisher) requestKeyframe() {
+	p.reqMu.Lock()
+	fn := p.requester
+	if fn == nil || time.Since(p.lastReq) < p.r.cfg.KeyframeInterval {
+		p.reqMu.Unlock()
+		return
+	}
+	p.lastReq = time.Now()
+	p.reqMu.Unlock()
+	fn()
+}
+
+// Close ends the session: subscriptions receive an End event (and keep
+// following the stream: a later Publish sends them a Start). Safe to call
+// more than once.
+func (p *Publisher) Close() {
+	if p == nil {
+		return
+	}
+	st := p.st
+	st.mu.Lock()
+	if st.pub == p {
+		st.pub = nil
+		for s := range st.subs {
+			s.end()
+		}
+	}
+	clear(p.gop)
+	p.gop = nil
+	st.mu.Unlock()
+	p.reqMu.Lock()
+	p.requester = nil
+	p.reqMu.Unlock()
+	p.r.release(st)
+}
+
+// currentTracks returns the tracks with the video track's parameter sets
+// as last seen in band. Called with st.mu held.
+func (p *Publisher) currentTracks() []fragments.Track {
+	out := append([]fragments.Track(nil), p.tracks...)
+	if p.video >= 0 {
+		out[p.video].Codec = p.params.codec(out[p.video].Codec)
+	}
+	return out
+}
+
+func unitBytes(u fragments.Unit) int {
+	n := 0
+	for _, b := range u.Data {
+		n += len(b)
+	}
+	return n
+}

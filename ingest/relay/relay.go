@@ -1,0 +1,126 @@
+package relay
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/sluice-dev/sluice/fragments"
+)
+
+// ErrNotLive is returned by Subscribe when nobody publishes the stream.
+var ErrNotLive = errors.New("relay: stream is not live")
+
+// Relay holds the live streams. The zero value is not usable: call New.
+// A nil *Relay is valid and relays nothing (Publish returns nil).
+type Relay struct {
+	cfg Config
+
+	mu      sync.Mutex // guards streams; taken before a stream's mu
+	streams map[string]*stream
+}
+
+// stream is one live stream: its current publisher (nil between
+// sessions) and its subscriptions. A stream without either is removed.
+type stream struct {
+	name string
+	mu   sync.Mutex // guards the fields below; taken before a subscription's mu
+	pub  *Publisher
+	subs map[*Subscription]struct{}
+}
+
+// New returns a Relay with the default Config.
+func New() *Relay { return NewWithConfig(Config{}) }
+
+// NewWithConfig returns a Relay with cfg.
+func NewWithConfig(cfg Config) *Relay {
+	return &Relay{cfg: cfg.withDefaults(), streams: map[string]*stream{}}
+}
+
+// Publish starts a publishing session of stream with tracks and returns
+// its Publisher. Subscriptions of the stream receive a Start event and
+// wait for the new session's first keyframe. A session still publishing
+// the stream is replaced: its further writes are ignored. Publish on a nil
+// Relay returns nil (a nil Publisher does nothing).
+func (r *Relay) Publish(name string, tracks []fragments.Track) *Publisher {
+	if r == nil {
+		return nil
+	}
+	p := newPublisher(r, name, tracks)
+	r.mu.Lock()
+	st := r.streams[name]
+	if st == nil {
+		st = &stream{name: name, subs: map[*Subscription]struct{}{}}
+		r.streams[name] = st
+	}
+	p.st = st
+	st.mu.Lock()
+	r.mu.Unlock()
+	st.pub = p
+	for s := range st.subs {
+		s.start(p.tracks, p.video)
+	}
+	st.mu.Unlock()
+	return p
+}
+
+// Subscribe follows the live stream name: the subscription's first events
+// are its current group of pictures (Event.Cached), then live units.
+// ErrNotLive when the stream has no publisher. The caller must Close the
+// subscription.
+func (r *Relay) Subscribe(name string) (*Subscription, error) {
+	r.mu.Lock()
+	st := r.streams[name]
+	if st == nil {
+		r.mu.Unlock()
+		return nil, ErrNotLive
+	}
+	st.mu.Lock()
+	r.mu.Unlock()
+	p := st.pub
+	if p == nil {
+		st.mu.Unlock()
+		return nil, ErrNotLive
+	}
+	s := newSubscription(r, st, r.cfg.QueueUnits+len(p.gop))
+	s.tracks = p.currentTracks()
+	s.video, s.pub = p.video, p
+	needKey := p.video >= 0 && len(p.gop) == 0
+	s.waitKey = needKey
+	for i, u := range p.gop {
+		if i > 0 && p.gopFull {
+			break
+		}
+		s.q = append(s.q, Event{Kind: KindUnit, Unit: u, Cached: true})
+	}
+	st.subs[s] = struct{}{}
+	st.mu.Unlock()
+	if needKey {
+		p.requestKeyframe()
+	}
+	return s, nil
+}
+
+// Live reports whether stream name has a publisher.
+func (r *Relay) Live(name string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.streams[name]
+	if st == nil {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.pub != nil
+}
+
+// release removes st when it has neither a publisher nor subscriptions.
+// Called with neither lock held.
+func (r *Relay) release(st *stream) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.pub == nil && len(st.subs) == 0 && r.streams[st.name] == st {
+		delete(r.streams, st.name)
+	}
+}
