@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/sluice-dev/sluice/fragments"
+	ingestwebrtc "github.com/sluice-dev/sluice/ingest/webrtc"
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
@@ -57,6 +58,9 @@ type Deps struct {
 	// Cameras and Recordings back Sluice's own API (/api/v1/).
 	Cameras    api.Cameras
 	Recordings api.Recordings
+	// WebRTC serves WHIP, WHEP and the publish and watch pages; nil:
+	// not mounted.
+	WebRTC *ingestwebrtc.Server
 	// Ready checks, all of which must pass for /readyz.
 	Ready []func(context.Context) error
 }
@@ -100,6 +104,9 @@ func New(cfg Config, deps Deps) *Server {
 		Cameras: deps.Cameras, Recordings: deps.Recordings, Video: deps.Video, Playback: deps.Playback,
 		Signer: deps.Signer, Data: deps.Streams, PublicURL: cfg.PublicURL, Logger: cfg.Logger,
 	}))
+	if deps.WebRTC != nil {
+		webrtcRoutes(mux, deps.WebRTC)
+	}
 	mux.Handle("GET /ui/", uiHandler())
 	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	mux.HandleFunc("GET /healthz", s.healthz)

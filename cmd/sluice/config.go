@@ -12,6 +12,8 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	ingestwebrtc "github.com/sluice-dev/sluice/ingest/webrtc"
+
 	"github.com/sluice-dev/sluice/web/auth"
 )
 
@@ -46,6 +48,12 @@ type config struct {
 	PartDuration        time.Duration
 	SweepInterval       time.Duration
 	Cameras             stringList
+
+	WebRTCAddr      string
+	WebRTCTCPAddr   string
+	WebRTCPublicIPs stringList
+	WebRTCSTUN      stringList
+	WebRTCTURN      stringList
 
 	LogFormat string
 	LogLevel  string
@@ -96,6 +104,11 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.DurationVar(&c.FragmentMaxDuration, "fragment-max-duration", 20*time.Second, "hard cap: a fragment closes here even without a keyframe (players cannot start in the next one until its keyframe)")
 	fs.DurationVar(&c.PartDuration, "part-duration", 200*time.Millisecond, "duration of live-edge parts (LL-HLS)")
 	fs.Var(&c.Cameras, "camera", "camera to pull, repeatable: stream=rtsp://[user:pass@]host[:port]/path, optionally ending #tcp or #udp (default: UDP, then TCP); env/YAML: space-separated or a list")
+	fs.StringVar(&c.WebRTCAddr, "webrtc-addr", ":8189", "UDP address of the ICE mux that every WebRTC session shares (WHIP publishers at /whip/<stream>, WHEP viewers at /whep/<stream>); empty turns WebRTC off")
+	fs.StringVar(&c.WebRTCTCPAddr, "webrtc-tcp-addr", "", "TCP address for ICE over TCP, for clients whose networks block UDP; empty: UDP only")
+	fs.Var(&c.WebRTCPublicIPs, "webrtc-public-ip", "IP announced in ICE host candidates instead of the local addresses (1:1 NAT, with the --webrtc-addr port forwarded), repeatable")
+	fs.Var(&c.WebRTCSTUN, "webrtc-stun", "STUN server for server-reflexive candidates, stun:host:port, repeatable (behind a port-forwarding NAT prefer --webrtc-public-ip)")
+	fs.Var(&c.WebRTCTURN, "webrtc-turn", "TURN server for relayed candidates, turn:user:pass@host:port or turns:user:pass@host:port?transport=tcp, repeatable; the password is never logged")
 	fs.DurationVar(&c.SweepInterval, "sweep-interval", 5*time.Minute, "how often the retention sweeper deletes expired and orphaned media")
 	fs.StringVar(&c.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn or error")
@@ -222,6 +235,26 @@ func (c *config) validate() []error {
 			bad(key, "%v", err)
 		}
 	}
+	for key, addr := range map[string]string{"webrtc-addr": c.WebRTCAddr, "webrtc-tcp-addr": c.WebRTCTCPAddr} {
+		if _, _, err := net.SplitHostPort(addr); addr != "" && err != nil {
+			bad(key, "%v", err)
+		}
+	}
+	for _, ip := range c.WebRTCPublicIPs {
+		if net.ParseIP(ip) == nil {
+			bad("webrtc-public-ip", "%q is not an IP address", ip)
+		}
+	}
+	for _, v := range c.WebRTCSTUN {
+		if err := ingestwebrtc.CheckICEServer(v, false); err != nil {
+			bad("webrtc-stun", "%v", err)
+		}
+	}
+	for _, v := range c.WebRTCTURN {
+		if err := ingestwebrtc.CheckICEServer(v, true); err != nil {
+			bad("webrtc-turn", "%v", err) // never echoes the password
+		}
+	}
 	if c.AutoCreateRetention < 0 || c.AutoCreateRetention > 87600 {
 		bad("auto-create-retention", "must be 0 to 87600 hours, got %d", c.AutoCreateRetention)
 	}
@@ -269,7 +302,7 @@ func (c *config) validate() []error {
 		for _, l := range []struct {
 			key  string
 			addr *string
-		}{{"http-addr", &c.HTTPAddr}, {"rtsp-addr", &c.RTSPAddr}, {"rtsp-udp-rtp-addr", &c.RTSPUDPRTPAddr}, {"rtsp-udp-rtcp-addr", &c.RTSPUDPRTCPAddr}} {
+		}{{"http-addr", &c.HTTPAddr}, {"rtsp-addr", &c.RTSPAddr}, {"rtsp-udp-rtp-addr", &c.RTSPUDPRTPAddr}, {"rtsp-udp-rtcp-addr", &c.RTSPUDPRTCPAddr}, {"webrtc-addr", &c.WebRTCAddr}, {"webrtc-tcp-addr", &c.WebRTCTCPAddr}} {
 			if err := loopbackOnly(l.key, l.addr, &c.openNotes); err != nil {
 				errs = append(errs, err)
 			}

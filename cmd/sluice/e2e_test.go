@@ -70,7 +70,8 @@ func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) 
 	t.Helper()
 	port, rtspPort := freePort(t), freePort(t)
 	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", fmt.Sprintf("127.0.0.1:%d", port),
-		"--rtsp-addr", fmt.Sprintf("127.0.0.1:%d", rtspPort), "--rtsp-udp-rtp-addr", "127.0.0.1:0", "--rtsp-udp-rtcp-addr", ""}, args...)
+		"--rtsp-addr", fmt.Sprintf("127.0.0.1:%d", rtspPort), "--rtsp-udp-rtp-addr", "127.0.0.1:0", "--rtsp-udp-rtcp-addr", "",
+		"--webrtc-addr", fmt.Sprintf("127.0.0.1:%d", freeUDPPort(t))}, args...)
 	cmd := exec.Command(binary, all...)
 	cmd.Env = append(os.Environ(), env...)
 	log := &logBuffer{}
@@ -98,6 +99,17 @@ func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) 
 			t.Fatalf("sluice not ready: %s", log.String())
 		}
 	}
+}
+
+// freeUDPPort returns a UDP port free on loopback now.
+func freeUDPPort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
 func (s *server) kill() {

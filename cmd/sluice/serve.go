@@ -14,7 +14,9 @@ import (
 
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest"
+	"github.com/sluice-dev/sluice/ingest/relay"
 	"github.com/sluice-dev/sluice/ingest/rtsp"
+	ingestwebrtc "github.com/sluice-dev/sluice/ingest/webrtc"
 	"github.com/sluice-dev/sluice/playback"
 	storageopen "github.com/sluice-dev/sluice/storage/open"
 	"github.com/sluice-dev/sluice/streams"
@@ -66,7 +68,9 @@ func serve(ctx context.Context, cfg config) error {
 	defer archive.Close()
 
 	hub := fragments.NewHub(0)
+	rel := relay.New() // live units for WHEP viewers
 	recorder := ingest.NewRecorder(library, archive, hub, ingest.RecorderConfig{
+		Relay:                rel,
 		AutoCreate:           cfg.AutoCreate,
 		CreateRetentionHours: cfg.AutoCreateRetention,
 		TargetDuration:       cfg.FragmentDuration,
@@ -115,6 +119,23 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 
+	var webrtcSrv *ingestwebrtc.Server
+	if cfg.WebRTCAddr != "" {
+		webrtcSrv = ingestwebrtc.NewServer(ingestwebrtc.Config{
+			Addr:             cfg.WebRTCAddr,
+			TCPAddr:          cfg.WebRTCTCPAddr,
+			PublicIPs:        cfg.WebRTCPublicIPs,
+			STUNServers:      cfg.WebRTCSTUN,
+			TURNServers:      cfg.WebRTCTURN,
+			KeyframeInterval: cfg.FragmentDuration,
+			Logger:           log,
+		}, recorder, rel, library)
+		if err := webrtcSrv.Start(); err != nil {
+			return fmt.Errorf("WebRTC: %w", err)
+		}
+		defer webrtcSrv.Close() // before the recorder closes: sessions end first
+	}
+
 	signKey, err := library.Secret(octx, "playback-sessions")
 	if err != nil {
 		return err
@@ -133,7 +154,8 @@ func serve(ctx context.Context, cfg config) error {
 		Streams: data, Video: library, Archive: archive,
 		Playback: source, Signer: signer,
 		Cameras: cams, Recordings: recorder,
-		Ready: []func(context.Context) error{data.Ready, videoCore.Ready},
+		WebRTC: webrtcSrv,
+		Ready:  []func(context.Context) error{data.Ready, videoCore.Ready},
 	})
 	err = srv.Serve(ctx, func(a net.Addr) {
 		log.Info("sluice serving", "version", version, "http", a.String(), "rtsp", rtspSrv.Addr().String(),
