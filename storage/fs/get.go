@@ -35,7 +35,7 @@ func (b *Bucket) GetRange(ctx context.Context, key string, off, length int64) (i
 		n = min(n, length)
 	}
 	r := io.NewSectionReader(f, off, n)
-	return readCloser{ctxReader{ctx, r}, f}, nil
+	return storage.ContextReadCloser(ctx, r, f), nil
 }
 
 // Attributes implements storage.Bucket.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"os"
 	"path"
+
+	"github.com/sluice-dev/sluice/storage"
 )
 
 // tmpPrefix and tmpSuffix frame the names of temporary files. '~' is not a
@@ -54,7 +56,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64) e
 
 // fill copies r into f, checks the count against size and fsyncs f.
 func (b *Bucket) fill(ctx context.Context, f *os.File, r io.Reader, size int64) error {
-	src := io.Reader(ctxReader{ctx, r})
+	src := storage.ContextReader(ctx, r)
 	if size >= 0 {
 		// Read one byte more than announced, to notice a longer body.
 		src = io.LimitReader(src, size+1)

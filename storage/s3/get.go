@@ -50,7 +50,7 @@ func (b *Bucket) GetRange(ctx context.Context, key string, off, length int64) (i
 		}
 		return nil, wrap("get", key, err)
 	}
-	return readCloser{ctxReader{ctx, out.Body}, out.Body}, nil
+	return storage.ContextReadCloser(ctx, out.Body, out.Body), nil
 }
 
 // Attributes implements storage.Bucket with HeadObject.

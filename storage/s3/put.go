@@ -9,6 +9,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	sdk "github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/sluice-dev/sluice/storage"
 )
 
 // Put implements storage.Bucket. Up to one part (Config.PartSize, grown for
@@ -23,7 +25,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64) e
 		return fmt.Errorf("s3: put %q: negative size %d", key, size)
 	}
 	partSize := b.cfg.PartSize
-	src := io.Reader(ctxReader{ctx, r})
+	src := storage.ContextReader(ctx, r)
 	if size >= 0 {
 		// One byte more than announced, to notice a longer body.
 		src = io.LimitReader(src, size+1)
