@@ -41,6 +41,7 @@ func TestWebUI(t *testing.T) {
 	}
 	srv := startServer(t, t.TempDir())
 	pub := publish(t, srv.rtsp+"/ui-cam", "libx264", "tcp", 60)
+	defer checkFallback(t)
 	defer pub.Process.Kill()
 	kc := kinesisClient(srv.url)
 	if _, err := kc.CreateStream(context.Background(), &kinesis.CreateStreamInput{StreamName: aws.String("events"), ShardCount: aws.Int32(2)}); err != nil {
@@ -98,5 +99,37 @@ func TestWebUI(t *testing.T) {
 	}
 	if out.TailSeconds > 2 {
 		t.Fatalf("the record showed in the tail after %.1f s", out.TailSeconds)
+	}
+}
+
+// checkFallback runs the live view with WebRTC off (no WHEP): the stream
+// page falls back by itself to LL-HLS and plays.
+func checkFallback(t *testing.T) {
+	if t.Failed() {
+		return
+	}
+	srv := startServer(t, t.TempDir(), "--webrtc-addr", "")
+	pub := publish(t, srv.rtsp+"/ui-cam", "libx264", "tcp", 30)
+	defer pub.Process.Kill()
+	time.Sleep(6 * time.Second)
+	cmd := exec.Command("node", "ui.mjs", "--base", srv.url, "--stream", "ui-cam", "--data", "none", "--artifacts", artifactsDir(t, "ui"), "--only", "live")
+	cmd.Dir = browsertest
+	cmd.Stderr = os.Stderr
+	b, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("ui.mjs: %v\n%s", err, b)
+	}
+	var out struct {
+		Errors     []string
+		LiveFrames int
+		LiveMode   string
+		LiveLag    float64
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	t.Logf("fallback: %s", b)
+	if len(out.Errors) > 0 || out.LiveMode != "Live (LL-HLS)" || out.LiveFrames <= 10 {
+		t.Fatalf("without WebRTC the live view did not fall back to LL-HLS: %s", b)
 	}
 }

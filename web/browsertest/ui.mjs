@@ -1,7 +1,10 @@
 // ui.mjs: drives Sluice's web UI in Debian's headless Chromium and prints
 // one JSON line of what it saw. Screenshots go to --artifacts.
 //
-//   node ui.mjs --base http://127.0.0.1:P --stream cam --data events --artifacts DIR
+//   node ui.mjs --base http://127.0.0.1:P --stream cam --data events --artifacts DIR [--only live]
+//
+// --only live stops after the live view (and names its screenshot
+// stream-live-<mode>).
 //
 // Steps: the streams page lists the stream as live; the stream page plays
 // live video; replaying 10 s back shows that moment; exporting a 5 s range
@@ -54,7 +57,13 @@ try {
     return v && v.getVideoPlaybackQuality().totalVideoFrames > 10;
   }, null, { timeout: 30000 });
   out.liveFrames = await page.evaluate(() => document.querySelector('video').getVideoPlaybackQuality().totalVideoFrames);
+  await page.waitForFunction(() => document.querySelector('#player-state').textContent.startsWith('Live'), null, { timeout: 15000 });
   out.liveMode = await page.textContent('#player-state');
+  out.liveLag = await page.evaluate(() => Date.now() / 1000 - document.querySelector('video').currentTime);
+  if (opts.only === 'live') {
+    await shot(page, 'stream-live-' + (out.liveMode.includes('WebRTC') ? 'webrtc' : 'llhls'));
+    throw new Error('stop');
+  }
   await shot(page, 'stream-live');
 
   // Replay from 10 s back (what a click on the timeline does).
@@ -93,7 +102,7 @@ try {
   await page.locator('#datastreams tr').nth(1).waitFor();
   await shot(page, 'datastreams');
 } catch (e) {
-  out.errors.push(String(e));
+  if (String(e) !== 'Error: stop') out.errors.push(String(e));
 } finally {
   await ctx.close();
   rmSync(profile, { recursive: true, force: true });

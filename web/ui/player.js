@@ -25,8 +25,8 @@ export class Player {
       this.close();
     }
     this.mode = 'hls';
-    this.state('Live (HLS)');
-    await this.hls(`/hls/${encodeURIComponent(stream)}/plain.m3u8`, { live: true });
+    this.state('Live (LL-HLS)');
+    await this.hls(`/hls/${encodeURIComponent(stream)}/index.m3u8`, { live: true });
   }
 
   framesWithin(ms) {
@@ -91,38 +91,59 @@ export class Player {
       return r.arrayBuffer();
     };
     let first = true;
+    let joined = false;
+    const start = async (seekable) => {
+      const end = sb.buffered.length ? sb.buffered.end(sb.buffered.length - 1) : 0;
+      // Start once the media at the wanted time is in the buffer: the
+      // live edge (less half a second), the replay position, or the beginning.
+      if (first && sb.buffered.length && (seekTo === null || end > seekTo)) {
+        first = false;
+        let t = sb.buffered.start(0);
+        if (seekTo !== null) t = Math.max(t, seekTo);
+        if (live && seekable) t = Math.max(t, end - 0.5);
+        video.currentTime = t;
+        video.play().catch(() => {});
+      }
+    };
+    const appendItem = async (uri, map) => {
+      if (map && map !== lastInit) {
+        const init = await fetchBuf(map);
+        if (!sb) {
+          sb = mediaSource.addSourceBuffer(`video/mp4; codecs="${codecsOf(new Uint8Array(init)).join(',')}"`);
+          sb.mode = 'segments';
+        }
+        await append(init);
+        lastInit = map;
+      }
+      await append(await fetchBuf(uri));
+      appended.add(uri);
+    };
     for (;;) {
       if (stopped) return;
       const text = await (await fetch(url)).text();
       const pl = parsePlaylist(text);
+      // A live LL-HLS join starts at the newest complete segment: older
+      // ones are marked as seen.
+      if (live && !joined) {
+        joined = true;
+        const done = pl.segments.filter((x) => x.uri);
+        for (const x of done.slice(0, -1)) { appended.add(x.uri); for (const p of x.parts) appended.add(p); }
+      }
       for (const seg of pl.segments) {
         if (stopped) return;
-        if (appended.has(seg.uri)) continue;
-        if (seg.map && seg.map !== lastInit) {
-          const init = await fetchBuf(seg.map);
-          if (!sb) {
-            sb = mediaSource.addSourceBuffer(`video/mp4; codecs="${codecsOf(new Uint8Array(init)).join(',')}"`);
-            sb.mode = 'segments';
-          }
-          await append(init);
-          lastInit = seg.map;
+        if (seg.uri && appended.has(seg.uri)) continue;
+        const partsDone = seg.parts.filter((p) => appended.has(p)).length;
+        if (seg.uri && partsDone === 0) {
+          await appendItem(seg.uri, seg.map); // a whole segment
+        } else {
+          for (const p of seg.parts) if (!appended.has(p)) await appendItem(p, seg.map); // the parts
+          if (seg.uri) appended.add(seg.uri);
         }
-        await append(await fetchBuf(seg.uri));
-        appended.add(seg.uri);
-        const end = sb.buffered.length ? sb.buffered.end(sb.buffered.length - 1) : 0;
-        // Start once the media at the wanted time is in the buffer: the
-        // live edge (less 3 s), the replay position, or the beginning.
-        if (first && sb.buffered.length && (seekTo === null || end > seekTo)) {
-          first = false;
-          let t = sb.buffered.start(0);
-          if (seekTo !== null) t = Math.max(t, seekTo);
-          if (live) t = Math.max(t, end - 3);
-          video.currentTime = t;
-          video.play().catch(() => {});
-        }
+        if (!live) await start(true); // replay: start as soon as the wanted time is in
       }
+      if (live && sb) await start(true); // live: start near the newest part appended
       if (!live && pl.ended) { try { mediaSource.endOfStream(); } catch (e) {} return; }
-      await new Promise((r) => setTimeout(r, Math.max(500, (pl.target || 2) * 500)));
+      await new Promise((r) => setTimeout(r, pl.partTarget ? 200 : Math.max(500, (pl.target || 2) * 500)));
     }
   }
 }
@@ -137,18 +158,24 @@ export function jumpGaps(video) {
   });
 }
 
+// parsePlaylist reads an HLS media playlist: segments (with their LL-HLS
+// parts) and, last, the open segment's parts (uri null).
 export function parsePlaylist(text) {
-  const out = { segments: [], ended: false, target: 2 };
+  const out = { segments: [], ended: false, target: 2, partTarget: 0 };
   let map = null;
   let pdt = null;
+  let parts = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
     if (line.startsWith('#EXT-X-MAP:')) map = (/URI="([^"]+)"/.exec(line) || [])[1] || null;
     else if (line.startsWith('#EXT-X-TARGETDURATION:')) out.target = Number(line.split(':')[1]);
+    else if (line.startsWith('#EXT-X-PART-INF:')) out.partTarget = Number((/PART-TARGET=([\d.]+)/.exec(line) || [])[1] || 0);
+    else if (line.startsWith('#EXT-X-PART:')) parts.push((/URI="([^"]+)"/.exec(line) || [])[1]);
     else if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pdt = line.slice(25);
     else if (line === '#EXT-X-ENDLIST') out.ended = true;
-    else if (line && !line.startsWith('#')) { out.segments.push({ uri: line, map, pdt }); pdt = null; }
+    else if (line && !line.startsWith('#')) { out.segments.push({ uri: line, map, pdt, parts }); pdt = null; parts = []; }
   }
+  if (parts.length) out.segments.push({ uri: null, map, pdt, parts });
   return out;
 }
 
