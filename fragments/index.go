@@ -230,3 +230,15 @@ func (l *Library) Last(ctx context.Context, stream string) (in Info, ok bool, er
 	in, err = l.at(ctx, stream, last)
 	return in, err == nil, err
 }
+
+// Count returns how many fragments a stream's index holds (an index record
+// is one message, so this is exact and costs one stream lookup).
+func (l *Library) Count(ctx context.Context, stream string) (int64, error) {
+	first, last, ok, err := l.core.ShardRange(ctx, stream, indexShard)
+	if err != nil || !ok {
+		return 0, err
+	}
+	a, _ := streams.SequenceMessage(first)
+	b, _ := streams.SequenceMessage(last)
+	return int64(b - a + 1), nil
+}

@@ -104,6 +104,16 @@ func TestVideoStreamsAndTimeline(t *testing.T) {
 	if len(tl.Ranges) != 2 || tl.Ranges[0].Fragments != 2 || !tl.Ranges[0].Start.Equal(start) || tl.Ranges[0].End.Sub(tl.Ranges[0].Start) != 4*time.Second {
 		t.Fatalf("timeline: %+v", tl)
 	}
+	var list struct {
+		Streams []struct {
+			ArchivedFragments int64 `json:"archived_fragments"`
+			ArchivedBytesEst  int64 `json:"archived_bytes_estimate"`
+		}
+	}
+	r.do(t, "GET", "/api/v1/streams", "", http.StatusOK, &list)
+	if len(list.Streams) != 1 || list.Streams[0].ArchivedFragments != 4 || list.Streams[0].ArchivedBytesEst == 0 {
+		t.Fatalf("list: %+v", list)
+	}
 	var detail struct {
 		RetentionHours int   `json:"retention_hours"`
 		ArchivedBytes  int64 `json:"archived_bytes"`

@@ -35,7 +35,11 @@ type videoJSON struct {
 	Tracks         []fragments.TrackInfo `json:"tracks,omitempty"`
 	BitrateBps     int64                 `json:"bitrate_bps,omitempty"`
 	LastFragment   *time.Time            `json:"last_fragment,omitempty"`
-	ArchivedBytes  *int64                `json:"archived_bytes,omitempty"` // detail only
+	ArchivedBytes  *int64                `json:"archived_bytes,omitempty"` // detail: exact
+	// Archived fragments (exact) and bytes (estimated: count × the newest
+	// fragment's size), for lists where summing the index would cost too much.
+	ArchivedFragments int64 `json:"archived_fragments"`
+	ArchivedBytesEst  int64 `json:"archived_bytes_estimate"`
 }
 
 func (h *Handler) video(w http.ResponseWriter) bool {
@@ -78,10 +82,13 @@ func (h *Handler) listVideo(w http.ResponseWriter, r *http.Request) {
 	out := make([]videoJSON, 0, len(all))
 	for _, s := range all {
 		v := h.toVideoJSON(s)
-		if v.LastFragment == nil {
-			if in, ok, _ := h.d.Video.Last(r.Context(), s.Name); ok {
+		if in, ok, _ := h.d.Video.Last(r.Context(), s.Name); ok {
+			if v.LastFragment == nil {
 				t := in.ProducerTime
 				v.LastFragment = &t
+			}
+			if n, err := h.d.Video.Count(r.Context(), s.Name); err == nil {
+				v.ArchivedFragments, v.ArchivedBytesEst = n, n*in.Size
 			}
 		}
 		out = append(out, v)

@@ -63,7 +63,7 @@ async function streamsPage() {
         h('div', { class: 'meta' },
           s.live ? `${s.source} · ${v ? `${v.name} ${v.width}×${v.height}` : 'audio'} · ${Math.round((s.bitrate_bps || 0) / 1000)} kb/s` : '',
           h('br'), `last fragment ${fmtTime(s.last_fragment)}`, h('br'),
-          `retention ${s.retention_hours} h`));
+          `retention ${s.retention_hours} h · archived ≈ ${fmtBytes(s.archived_bytes_estimate)} (${s.archived_fragments} fragments)`));
       if (tiles.checked && s.live) {
         const video = h('video', { muted: true, autoplay: true, playsinline: true, 'aria-label': `Live tile of ${s.name}` });
         video.muted = true;
