@@ -90,8 +90,13 @@ func (m *mediaResponse) Write(p []byte) (int, error) {
 }
 
 // Flush sends buffered bytes now; a writer that cannot flush is left to
-// buffer.
-func (m *mediaResponse) Flush() { _ = m.rc.Flush() }
+// buffer. Before the first Write there is nothing to send: flushing then
+// would commit the headers without the Content-Type.
+func (m *mediaResponse) Flush() {
+	if m.ex.wrote {
+		_ = m.rc.Flush()
+	}
+}
 
 // abortStream ends a response that has started and cannot be completed:
 // the connection is closed without the end of the chunked body, so the
