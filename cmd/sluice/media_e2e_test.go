@@ -259,11 +259,7 @@ func checkMatroska(t *testing.T, path string, frames int) {
 func TestClipFromS3(t *testing.T) {
 	requireFFmpeg(t)
 	requireTool(t, awsCLI)
-	s3srv, bucket := startS3(t)
-	storageURL := fmt.Sprintf("s3://%s/archive?endpoint=%s&region=us-east-1&path-style=true", bucket, s3srv.Endpoint)
-	srv := startServerEnv(t, t.TempDir(),
-		[]string{"AWS_ACCESS_KEY_ID=" + s3srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3srv.SecretKey, "AWS_REGION=us-east-1"},
-		"--storage", storageURL)
+	srv, _, _ := startServerOnS3(t)
 	if err := publish(t, srv.rtsp+"/s3clip", "libx264", "tcp", 8).Wait(); err != nil {
 		t.Fatal(err)
 	}

@@ -44,6 +44,17 @@ func startS3(t *testing.T) (s3test.Server, string) {
 	return srv, bucket
 }
 
+// startServerOnS3 runs sluice archiving to a new bucket of a real S3 server.
+func startServerOnS3(t *testing.T) (*server, s3test.Server, string) {
+	t.Helper()
+	s3srv, bucket := startS3(t)
+	storageURL := fmt.Sprintf("s3://%s/archive?endpoint=%s&region=us-east-1&path-style=true", bucket, s3srv.Endpoint)
+	srv := startServerEnv(t, t.TempDir(),
+		[]string{"AWS_ACCESS_KEY_ID=" + s3srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3srv.SecretKey, "AWS_REGION=us-east-1"},
+		"--storage", storageURL)
+	return srv, s3srv, bucket
+}
+
 func s3Client(srv s3test.Server) *sdk.Client {
 	return sdk.New(sdk.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.Endpoint), UsePathStyle: true,
@@ -56,11 +67,7 @@ func s3Client(srv s3test.Server) *sdk.Client {
 func TestArchiveToS3(t *testing.T) {
 	requireFFmpeg(t)
 	requireTool(t, awsCLI)
-	s3srv, bucket := startS3(t)
-	storageURL := fmt.Sprintf("s3://%s/archive?endpoint=%s&region=us-east-1&path-style=true", bucket, s3srv.Endpoint)
-	srv := startServerEnv(t, t.TempDir(),
-		[]string{"AWS_ACCESS_KEY_ID=" + s3srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3srv.SecretKey, "AWS_REGION=us-east-1"},
-		"--storage", storageURL)
+	srv, s3srv, bucket := startServerOnS3(t)
 	if err := publish(t, srv.rtsp+"/s3cam", "libx264", "tcp", 6).Wait(); err != nil {
 		t.Fatal(err)
 	}
