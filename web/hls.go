@@ -11,19 +11,21 @@ import (
 	"github.com/sluice-dev/sluice/playback/dash"
 	"github.com/sluice-dev/sluice/playback/hls"
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/web/auth"
 )
 
 // hlsRoutes registers the GET routes that players use: the resources of
 // the KVS streaming sessions that GetHLSStreamingSessionURL and
 // GetDASHStreamingSessionURL hand out (each URL carries its SessionToken),
 // and the simple, stable live URLs /hls/<stream>/index.m3u8 (LL-HLS),
-// plain.m3u8 and replay.m3u8 (see hls.Server.ServeLive). Without a
+// plain.m3u8 and replay.m3u8 (see hls.Server.ServeLive), guarded by auth
+// (a bearer token in a header or in the path, or the UI session). Without a
 // playback Source and Signer nothing is registered.
 //
 // A session token is checked on every request: an expired or altered one
 // is answered 403 with the reason, and a token only ever reads the stream
 // (and time range) it was signed for.
-func hlsRoutes(mux *http.ServeMux, deps Deps) {
+func hlsRoutes(mux *http.ServeMux, deps Deps, v *auth.Verifier) {
 	if deps.Playback == nil || deps.Signer == nil {
 		return
 	}
@@ -57,12 +59,8 @@ func hlsRoutes(mux *http.ServeMux, deps Deps) {
 	} {
 		mux.HandleFunc("GET /"+p.name, session(p.name, p.kinds...))
 	}
-	mux.HandleFunc("GET /hls/{stream}/{file}", func(w http.ResponseWriter, r *http.Request) {
+	live := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		stream := r.PathValue("stream")
-		if err := authorizeLive(r, stream); err != nil {
-			forbid(w, err)
-			return
-		}
 		if deps.Video != nil {
 			if _, err := deps.Video.Describe(r.Context(), stream); err != nil {
 				if errors.Is(err, streams.ErrNotFound) {
@@ -74,11 +72,16 @@ func hlsRoutes(mux *http.ServeMux, deps Deps) {
 		}
 		hs.ServeLive(w, r, stream, r.PathValue("file"))
 	})
+	// The /t/{token}/ form carries a bearer token in the path, where the
+	// playlists' relative URIs keep it for every request of the player.
+	guarded := guard(v, hlsAction, live)
+	mux.Handle("GET /hls/{stream}/{file}", guarded)
+	mux.Handle("GET /hls/{stream}/t/{token}/{file}", guarded)
 }
 
-// authorizeLive is the one hook that decides who may watch a stream over
-// the simple /hls/ URLs. Everyone may, for now.
-func authorizeLive(r *http.Request, stream string) error { return nil }
+// hlsAction is what the /hls/ URLs need: the same as asking for an HLS
+// session of the stream.
+const hlsAction = "kinesisvideo:GetHLSStreamingSessionURL"
 
 // verifySession checks a session token and that it is of one of kinds.
 func verifySession(signer *playback.Signer, token string, kinds []string) (playback.Session, error) {

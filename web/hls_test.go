@@ -70,7 +70,7 @@ func newSessionRig(t *testing.T) *sessionRig {
 	for _, p := range kv.Paths() {
 		mux.Handle("POST "+p, kv)
 	}
-	hlsRoutes(mux, deps)
+	hlsRoutes(mux, deps, nil)
 	rig.srv = httptest.NewServer(mux)
 	t.Cleanup(rig.srv.Close)
 	rig.am = kinesisvideoarchivedmedia.New(kinesisvideoarchivedmedia.Options{Region: "us-east-1", BaseEndpoint: aws.String(rig.srv.URL),

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,6 +40,9 @@ type Config struct {
 	// Auth verifies AWS Signature V4 and key policies on the KDS and KVS
 	// APIs. Nil, or a Verifier without keys, lets every request in.
 	Auth *auth.Verifier
+	// TLS, when set, serves HTTPS (HTTP/1.1 and HTTP/2) instead of
+	// HTTP (HTTP/1.1 and h2c), and marks session cookies Secure.
+	TLS *tls.Config
 	// Pprof serves Go's profiler at /debug/pprof/ (for benchmarking; it
 	// exposes internals, so it is off by default).
 	Pprof bool
@@ -98,27 +102,41 @@ func New(cfg Config, deps Deps) *Server {
 	for _, p := range kv.Paths() {
 		mux.Handle("POST "+p, kvsAPI)
 	}
-	hlsRoutes(mux, deps)
+	hlsRoutes(mux, deps, cfg.Auth)
 	mux.Handle("GET /getClip.mp4", clipLink(deps.Signer, kv)) // kv itself: the token is the credential
 	mux.Handle("/api/v1/", api.New(api.Deps{
 		Cameras: deps.Cameras, Recordings: deps.Recordings, Video: deps.Video, Playback: deps.Playback,
-		Signer: deps.Signer, Data: deps.Streams, PublicURL: cfg.PublicURL, Logger: cfg.Logger,
+		Signer: deps.Signer, Data: deps.Streams, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Auth: cfg.Auth,
 	}))
+	if cfg.Auth != nil {
+		mux.HandleFunc("POST /api/v1/login", cfg.Auth.Login)
+		mux.HandleFunc("POST /api/v1/logout", cfg.Auth.Logout)
+		mux.HandleFunc("GET /api/v1/session", cfg.Auth.Session)
+	}
 	if deps.WebRTC != nil {
-		webrtcRoutes(mux, deps.WebRTC)
+		webrtcRoutes(mux, deps.WebRTC, cfg.Auth)
 	}
 	mux.Handle("GET /ui/", uiHandler())
 	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("GET /metrics", guard(cfg.Auth, "sluice:GetMetrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	if cfg.Pprof {
-		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		mux.Handle("GET /debug/pprof/", guard(cfg.Auth, "sluice:Debug", http.HandlerFunc(pprof.Index)))
+		mux.Handle("GET /debug/pprof/profile", guard(cfg.Auth, "sluice:Debug", http.HandlerFunc(pprof.Profile)))
+		mux.Handle("GET /debug/pprof/trace", guard(cfg.Auth, "sluice:Debug", http.HandlerFunc(pprof.Trace)))
 	}
 	s.handler = newHTTPMetrics(reg).wrap(mux)
 	return s
+}
+
+// guard puts h behind v's Guard for action on the stream named by the
+// path wildcard "stream" (if the route has one); a nil v guards nothing.
+func guard(v *auth.Verifier, action string, h http.Handler) http.Handler {
+	if v == nil {
+		return h
+	}
+	return v.Guard(action, func(r *http.Request) string { return r.PathValue("stream") }, h)
 }
 
 // Handler returns the root handler (for tests that serve it themselves).
@@ -133,10 +151,15 @@ func (s *Server) Serve(ctx context.Context, ready func(net.Addr)) error {
 	}
 	var protos http.Protocols
 	protos.SetHTTP1(true)
-	protos.SetUnencryptedHTTP2(true)
+	if s.cfg.TLS != nil {
+		protos.SetHTTP2(true)
+	} else {
+		protos.SetUnencryptedHTTP2(true)
+	}
 	srv := &http.Server{
 		Handler:           s.handler,
 		Protocols:         &protos,
+		TLSConfig:         s.cfg.TLS,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
@@ -145,7 +168,13 @@ func (s *Server) Serve(ctx context.Context, ready func(net.Addr)) error {
 		ready(ln.Addr())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if s.cfg.TLS != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("web: %w", err)

@@ -3,22 +3,27 @@ package web
 import (
 	"io/fs"
 	"net/http"
+	"strings"
 
 	ingestwebrtc "github.com/sluice-dev/sluice/ingest/webrtc"
+	"github.com/sluice-dev/sluice/web/auth"
 	"github.com/sluice-dev/sluice/web/static"
 )
 
 // webrtcRoutes mounts WHIP (/whip/{stream}) and WHEP (/whep/{stream}),
 // their session resources (/whip/{stream}/{id}, /whep/{stream}/{id}), and
-// the minimal pages /publish/{stream} and /watch/{stream}. The endpoints
+// the minimal pages /publish/{stream} and /watch/{stream}. An offer needs
+// a bearer token (or the UI session) allowing kinesisvideo:PutMedia (WHIP)
+// or GetMedia (WHEP) on the stream; a session resource's URL, random and
+// known only to its creator, is its own credential. The endpoints
 // answer CORS requests from any origin (a page elsewhere may publish or
 // watch; the Location and ETag headers are exposed to it).
-func webrtcRoutes(mux *http.ServeMux, srv *ingestwebrtc.Server) {
+func webrtcRoutes(mux *http.ServeMux, srv *ingestwebrtc.Server, v *auth.Verifier) {
 	for _, e := range []struct {
-		prefix string
-		offer  http.HandlerFunc
-	}{{"/whip/", srv.HandleWHIP}, {"/whep/", srv.HandleWHEP}} {
-		mux.Handle("POST "+e.prefix+"{stream}", cors(e.offer))
+		prefix, action string
+		offer          http.HandlerFunc
+	}{{"/whip/", "kinesisvideo:PutMedia", srv.HandleWHIP}, {"/whep/", "kinesisvideo:GetMedia", srv.HandleWHEP}} {
+		mux.Handle("POST "+e.prefix+"{stream}", cors(guard(v, e.action, e.offer)))
 		mux.Handle("OPTIONS "+e.prefix+"{stream}", cors(nil))
 		mux.Handle("DELETE "+e.prefix+"{stream}/{id}", cors(http.HandlerFunc(srv.HandleResource)))
 		mux.Handle("PATCH "+e.prefix+"{stream}/{id}", cors(http.HandlerFunc(srv.HandleResource)))
@@ -26,6 +31,7 @@ func webrtcRoutes(mux *http.ServeMux, srv *ingestwebrtc.Server) {
 	}
 	mux.Handle("GET /publish/{stream}", page("publish.html"))
 	mux.Handle("GET /watch/{stream}", page("watch.html"))
+	mux.Handle("GET /webrtc-auth.js", page("auth.js"))
 }
 
 // cors adds the CORS headers; a nil handler answers preflight requests.
@@ -46,8 +52,8 @@ func cors(h http.Handler) http.Handler {
 	})
 }
 
-// page serves one embedded page; the stream is read from the path by the
-// page itself.
+// page serves one embedded page (or its script); the stream is read from
+// the path by the page itself.
 func page(name string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, err := fs.ReadFile(static.Files(), name)
@@ -55,7 +61,11 @@ func page(name string) http.Handler {
 			http.Error(w, "page missing from the build", http.StatusInternalServerError)
 			return
 		}
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		ctype := "text/html; charset=utf-8"
+		if strings.HasSuffix(name, ".js") {
+			ctype = "text/javascript; charset=utf-8"
+		}
+		w.Header().Set("Content-Type", ctype)
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		_, _ = w.Write(b)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -59,6 +60,12 @@ type config struct {
 	LogLevel  string
 	Pprof     bool
 
+	TLSCert   string
+	TLSKey    string
+	RTSPSAddr string
+	// tls is the loaded certificate (validate), nil without --tls-cert.
+	tls *tls.Config
+
 	AccessKeys     secretList
 	AccessKeysFile string
 	InsecureNoAuth bool
@@ -115,6 +122,9 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.Var(&c.AccessKeys, "access-key", "full-access key ID:SECRET, repeatable (env SLUICE_ACCESS_KEY: space-separated); AWS clients sign with it (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY), RTSP clients use it as user:password")
 	fs.StringVar(&c.AccessKeysFile, "access-keys-file", "", "YAML or JSON file of access keys with policies: a list of {id, secret, streams: [name patterns], actions: [read|write|admin|kinesis:PutRecord|kinesisvideo:*|...]}")
 	fs.BoolVar(&c.InsecureNoAuth, "insecure-no-auth", false, "serve with no access keys on non-loopback addresses: anyone who reaches a port can read, write and delete every stream (without keys and without this flag, listeners on all interfaces are bound to 127.0.0.1 instead, and explicit non-loopback addresses are refused)")
+	fs.StringVar(&c.TLSCert, "tls-cert", "", "PEM certificate (chain) file: serve HTTPS instead of HTTP on --http-addr (API, UI, HLS, WHIP/WHEP) and RTSPS on --rtsps-addr; needs --tls-key")
+	fs.StringVar(&c.TLSKey, "tls-key", "", "PEM private key file of --tls-cert")
+	fs.StringVar(&c.RTSPSAddr, "rtsps-addr", ":8322", "RTSPS listener (RTSP over TLS, TCP transport) for publishers, served only with --tls-cert: rtsps://host:port/<stream>; empty turns it off")
 	fs.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ on the HTTP listener (for benchmarking; exposes internals)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 10*time.Second, "how long a graceful shutdown waits for requests to finish")
 	return fs
@@ -175,7 +185,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("invalid configuration:\n  %w", joinIndented(errs))
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = defaultPublicURL(c.HTTPAddr)
+		c.PublicURL = defaultPublicURL(c.HTTPAddr, c.tls != nil)
 	}
 	return c, nil
 }
@@ -298,11 +308,27 @@ func (c *config) validate() []error {
 	if _, err := auth.NewKeys(c.keys); err != nil {
 		bad("access-key", "%v", err)
 	}
+	switch {
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		bad("tls-cert", "--tls-cert and --tls-key go together")
+	case c.TLSCert != "":
+		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
+		if err != nil {
+			bad("tls-cert", "loading %s and %s: %v", c.TLSCert, c.TLSKey, err)
+		} else {
+			c.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+	}
+	if c.RTSPSAddr != "" && c.TLSCert != "" {
+		if _, _, err := net.SplitHostPort(c.RTSPSAddr); err != nil {
+			bad("rtsps-addr", "%v", err)
+		}
+	}
 	if len(c.keys) == 0 && !c.InsecureNoAuth {
 		for _, l := range []struct {
 			key  string
 			addr *string
-		}{{"http-addr", &c.HTTPAddr}, {"rtsp-addr", &c.RTSPAddr}, {"rtsp-udp-rtp-addr", &c.RTSPUDPRTPAddr}, {"rtsp-udp-rtcp-addr", &c.RTSPUDPRTCPAddr}, {"webrtc-addr", &c.WebRTCAddr}, {"webrtc-tcp-addr", &c.WebRTCTCPAddr}} {
+		}{{"http-addr", &c.HTTPAddr}, {"rtsp-addr", &c.RTSPAddr}, {"rtsp-udp-rtp-addr", &c.RTSPUDPRTPAddr}, {"rtsp-udp-rtcp-addr", &c.RTSPUDPRTCPAddr}, {"webrtc-addr", &c.WebRTCAddr}, {"webrtc-tcp-addr", &c.WebRTCTCPAddr}, {"rtsps-addr", &c.RTSPSAddr}} {
 			if err := loopbackOnly(l.key, l.addr, &c.openNotes); err != nil {
 				errs = append(errs, err)
 			}
@@ -361,15 +387,19 @@ func readYAML(path string) (map[string]string, error) {
 	return out, nil
 }
 
-func defaultPublicURL(addr string) string {
+func defaultPublicURL(addr string, tls bool) string {
+	scheme := "http://"
+	if tls {
+		scheme = "https://"
+	}
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		return "http://127.0.0.1:8080"
+		return scheme + "127.0.0.1:8080"
 	}
 	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return scheme + net.JoinHostPort(host, port)
 }
 
 // joinIndented joins errors one per line.

@@ -50,6 +50,8 @@ func run(args []string) int {
 			return 1
 		}
 		return 0
+	case "token":
+		return tokenCommand(args, os.Stdin, os.Stdout, os.Stderr)
 	case "version":
 		fmt.Println("sluice", version)
 		return 0
@@ -57,7 +59,7 @@ func run(args []string) int {
 		_, _ = loadConfig([]string{"-h"}, os.Getenv)
 		return 0
 	default:
-		fmt.Fprintf(os.Stderr, "sluice: unknown command %q (commands: serve, version, help)\n", cmd)
+		fmt.Fprintf(os.Stderr, "sluice: unknown command %q (commands: serve, token, version, help)\n", cmd)
 		return 2
 	}
 }

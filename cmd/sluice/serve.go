@@ -89,7 +89,12 @@ func serve(ctx context.Context, cfg config) error {
 	sweeper := ingest.NewSweeper(library, archive, ingest.SweeperConfig{Interval: cfg.SweepInterval, Logger: log})
 	go sweeper.Run(sweepCtx)
 
-	verifier := auth.New(auth.Config{Keys: cfg.keys, Region: cfg.Region, Logger: log, IteratorStream: streams.IteratorStream})
+	tokenSecret, err := library.Secret(octx, "auth-tokens")
+	if err != nil {
+		return err
+	}
+	verifier := auth.New(auth.Config{Keys: cfg.keys, Region: cfg.Region, Logger: log, IteratorStream: streams.IteratorStream,
+		TokenSecret: tokenSecret, SecureCookies: cfg.tls != nil})
 	if verifier.Open() {
 		log.Warn("no access keys configured: every client is let in; listeners are on loopback only unless --insecure-no-auth", "moved_to_loopback", cfg.openNotes)
 	}
@@ -106,6 +111,20 @@ func serve(ctx context.Context, cfg config) error {
 		return fmt.Errorf("RTSP: %w", err)
 	}
 	defer rtspSrv.Close() // before the recorder closes: sessions end first
+	rtspsAddr := ""
+	if cfg.tls != nil && cfg.RTSPSAddr != "" {
+		rtspsSrv := rtsp.NewServer(rtsp.ServerConfig{
+			Authenticate: auth.RTSPAuth(verifier),
+			Addr:         cfg.RTSPSAddr,
+			TLS:          cfg.tls,
+			Logger:       log,
+		}, recorder)
+		if err := rtspsSrv.Start(); err != nil {
+			return fmt.Errorf("RTSPS: %w", err)
+		}
+		defer rtspsSrv.Close()
+		rtspsAddr = rtspsSrv.Addr().String()
+	}
 
 	puller := rtsp.NewPuller(rtsp.PullerConfig{Logger: log}, recorder)
 	defer puller.Close() // before the recorder closes
@@ -150,6 +169,7 @@ func serve(ctx context.Context, cfg config) error {
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Pprof:           cfg.Pprof,
 		Auth:            verifier,
+		TLS:             cfg.tls,
 	}, web.Deps{
 		Streams: data, Video: library, Archive: archive,
 		Playback: source, Signer: signer,
@@ -158,7 +178,7 @@ func serve(ctx context.Context, cfg config) error {
 		Ready:  []func(context.Context) error{data.Ready, videoCore.Ready},
 	})
 	err = srv.Serve(ctx, func(a net.Addr) {
-		log.Info("sluice serving", "version", version, "http", a.String(), "rtsp", rtspSrv.Addr().String(),
+		log.Info("sluice serving", "version", version, "http", a.String(), "tls", cfg.tls != nil, "rtsp", rtspSrv.Addr().String(), "rtsps", rtspsAddr,
 			"public_url", cfg.PublicURL, "nats", natsMode(cfg), "durability", cfg.Durability,
 			"data_dir", cfg.DataDir, "storage", storageName(cfg))
 	})

@@ -2,6 +2,7 @@ package rtsp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,6 +28,10 @@ type ServerConfig struct {
 	UDPRTCPAddr string
 	// DisableUDP turns the UDP transport off: publishers must use TCP.
 	DisableUDP bool
+	// TLS, when set, makes this an RTSPS server (rtsps://): every
+	// connection is TLS and only the TCP transport is offered (UDP would
+	// carry the media in clear), whatever DisableUDP says.
+	TLS *tls.Config
 	// ReadTimeout closes a publisher that sends nothing (no request, no
 	// RTP/RTCP) for this long. Default 10s.
 	ReadTimeout time.Duration
@@ -85,6 +90,7 @@ func (s *Server) Start() error {
 		RTSPAddress:    s.cfg.Addr,
 		ReadTimeout:    s.cfg.ReadTimeout,
 		WriteQueueSize: s.cfg.WriteQueueSize,
+		TLSConfig:      s.cfg.TLS,
 	}
 	var ln net.Listener
 	srv.Listen = func(network, address string) (net.Listener, error) {
@@ -93,7 +99,7 @@ func (s *Server) Start() error {
 		return l, err
 	}
 	var pair *udpPair
-	if !s.cfg.DisableUDP {
+	if !s.cfg.DisableUDP && s.cfg.TLS == nil {
 		var err error
 		if pair, err = bindUDP(s.cfg.UDPRTPAddr, s.cfg.UDPRTCPAddr); err != nil {
 			return fmt.Errorf("rtsp: UDP: %w", err)
@@ -109,7 +115,7 @@ func (s *Server) Start() error {
 		return fmt.Errorf("rtsp: start: %w", err)
 	}
 	s.srv, s.addr, s.started = srv, ln.Addr(), true
-	s.log.Info("rtsp: server listening", "addr", s.addr.String(), "udp", !s.cfg.DisableUDP)
+	s.log.Info("rtsp: server listening", "addr", s.addr.String(), "udp", pair != nil, "tls", s.cfg.TLS != nil)
 	return nil
 }
 
@@ -135,7 +141,7 @@ func (s *Server) checkConfig() error {
 	if c.WriteQueueSize < 0 || c.WriteQueueSize&(c.WriteQueueSize-1) != 0 {
 		errs = append(errs, fmt.Errorf("rtsp: ServerConfig.WriteQueueSize %d: must be a power of two", c.WriteQueueSize))
 	}
-	if !c.DisableUDP {
+	if !c.DisableUDP && c.TLS == nil {
 		errs = append(errs, checkUDPConfig(c)...)
 	}
 	return errors.Join(errs...)

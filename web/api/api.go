@@ -17,6 +17,7 @@ import (
 	"github.com/sluice-dev/sluice/ingest/rtsp"
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/web/auth"
 )
 
 // Cameras manages pulled cameras.
@@ -41,6 +42,9 @@ type Deps struct {
 	Data       *streams.Core      // data streams
 	PublicURL  string
 	Logger     *slog.Logger
+	// Auth guards every route (policy per route: routes.go) and mints
+	// tokens; nil: everything is open and /api/v1/tokens answers 503.
+	Auth *auth.Verifier
 }
 
 // Handler serves /api/v1/.
@@ -58,12 +62,7 @@ func New(d Deps) *Handler {
 		d.Logger = slog.Default()
 	}
 	h := &Handler{d: d, cams: d.Cameras, rec: d.Recordings, log: d.Logger, mux: http.NewServeMux()}
-	h.mux.HandleFunc("GET /api/v1/cameras", h.listCameras)
-	h.mux.HandleFunc("POST /api/v1/cameras", h.addCamera)
-	h.mux.HandleFunc("DELETE /api/v1/cameras/{stream}", h.removeCamera)
-	h.mux.HandleFunc("GET /api/v1/recordings", h.recordings)
-	h.videoRoutes()
-	h.dataRoutes()
+	h.routes()
 	return h
 }
 
@@ -81,6 +80,9 @@ type cameraJSON struct {
 func (h *Handler) listCameras(w http.ResponseWriter, r *http.Request) {
 	out := []cameraJSON{}
 	for _, c := range h.cams.Cameras() {
+		if !auth.Allowed(r.Context(), actListCameras, c.Stream) {
+			continue
+		}
 		out = append(out, cameraJSON{c.Stream, c.URL, c.Transport, c.State, c.LastError, c.Since})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"cameras": out})
@@ -96,6 +98,9 @@ func (h *Handler) addCamera(w http.ResponseWriter, r *http.Request) {
 	}
 	if in.Stream == "" || in.URL == "" {
 		writeError(w, http.StatusBadRequest, "stream and url are required")
+		return
+	}
+	if !allowed(w, r, actAddCamera, in.Stream) {
 		return
 	}
 	err := h.cams.AddCamera(r.Context(), rtsp.Camera{Stream: in.Stream, URL: in.URL, Transport: strings.ToLower(in.Transport)})
@@ -133,6 +138,9 @@ func (h *Handler) removeCamera(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) recordings(w http.ResponseWriter, r *http.Request) {
 	out := []map[string]any{}
 	for _, s := range h.rec.Active() {
+		if !auth.Allowed(r.Context(), actListRecordings, s.Stream) {
+			continue
+		}
 		out = append(out, map[string]any{
 			"stream": s.Stream, "session": s.Session, "source": s.Source.Kind, "remote": s.Source.Remote,
 			"transport": s.Source.Transport, "since": s.Since, "tracks": s.Tracks, "fragments": s.Fragments,

@@ -8,14 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/web/auth"
 )
-
-func (h *Handler) dataRoutes() {
-	h.mux.HandleFunc("GET /api/v1/datastreams", h.listData)
-	h.mux.HandleFunc("GET /api/v1/datastreams/{name}", h.getData)
-	h.mux.HandleFunc("GET /api/v1/datastreams/{name}/tail", h.tailData)
-	h.mux.HandleFunc("POST /api/v1/datastreams/{name}/records", h.putData)
-}
 
 func (h *Handler) data(w http.ResponseWriter) bool {
 	if h.d.Data == nil {
@@ -74,7 +68,9 @@ func (h *Handler) listData(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]dataStreamJSON, 0, len(all))
 	for _, s := range all {
-		out = append(out, h.toDataJSON(s, false))
+		if auth.Allowed(r.Context(), actDescribeData, s.Name) {
+			out = append(out, h.toDataJSON(s, false))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"streams": out})
 }

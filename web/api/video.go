@@ -10,17 +10,8 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/web/auth"
 )
-
-func (h *Handler) videoRoutes() {
-	h.mux.HandleFunc("GET /api/v1/streams", h.listVideo)
-	h.mux.HandleFunc("POST /api/v1/streams", h.createVideo)
-	h.mux.HandleFunc("GET /api/v1/streams/{name}", h.getVideo)
-	h.mux.HandleFunc("DELETE /api/v1/streams/{name}", h.deleteVideo)
-	h.mux.HandleFunc("PUT /api/v1/streams/{name}/retention", h.setRetention)
-	h.mux.HandleFunc("GET /api/v1/streams/{name}/timeline", h.timeline)
-	h.mux.HandleFunc("POST /api/v1/streams/{name}/links", h.link)
-}
 
 // videoJSON is a video stream as the UI shows it.
 type videoJSON struct {
@@ -81,6 +72,9 @@ func (h *Handler) listVideo(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]videoJSON, 0, len(all))
 	for _, s := range all {
+		if !auth.Allowed(r.Context(), actDescribeVideo, s.Name) {
+			continue
+		}
 		v := h.toVideoJSON(s)
 		if in, ok, _ := h.d.Video.Last(r.Context(), s.Name); ok {
 			if v.LastFragment == nil {
@@ -131,7 +125,7 @@ func (h *Handler) createVideo(w http.ResponseWriter, r *http.Request) {
 		Name           string `json:"name"`
 		RetentionHours *int   `json:"retention_hours"`
 	}
-	if !decode(w, r, &in) {
+	if !decode(w, r, &in) || !allowed(w, r, actCreateVideo, in.Name) {
 		return
 	}
 	ret := 24

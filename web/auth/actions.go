@@ -25,6 +25,7 @@ const (
 	apiMedia        = "kinesis-video-media"          // REST-JSON, signs as kinesisvideo
 	serviceKDS      = "kinesis"                      // SigV4 signing name of apiKDS
 	serviceKVS      = "kinesisvideo"                 // SigV4 signing name of every KVS API
+	apiSluice       = "sluice"                       // Sluice's own API and doors (Guard)
 	kdsTargetPrefix = "Kinesis_20131202."
 )
 
@@ -53,6 +54,9 @@ var operations = func() []Operation {
 	}
 	kvs := func(api, name string, c Class) Operation {
 		return Operation{Action: "kinesisvideo:" + name, Class: c, Path: "/" + kvsPath(name), api: api}
+	}
+	sluice := func(name string, c Class) Operation {
+		return Operation{Action: "sluice:" + name, Class: c, api: apiSluice}
 	}
 	ops := []Operation{
 		// Kinesis Data Streams.
@@ -139,6 +143,17 @@ var operations = func() []Operation {
 		kvs(apiArchived, "GetMediaForFragmentList", ClassRead),
 		kvs(apiMedia, "GetMedia", ClassRead),
 		kvs(apiMedia, "PutMedia", ClassWrite),
+
+		// Sluice's own API (/api/v1/) where no AWS action fits; WHIP, WHEP
+		// and /hls/ use kinesisvideo:PutMedia, GetMedia and
+		// GetHLSStreamingSessionURL.
+		sluice("ListCameras", ClassRead),
+		sluice("ListRecordings", ClassRead),
+		sluice("GetMetrics", ClassRead),
+		sluice("CreateToken", ClassRead),
+		sluice("AddCamera", ClassAdmin),
+		sluice("RemoveCamera", ClassAdmin),
+		sluice("Debug", ClassAdmin),
 	}
 	for i := range ops {
 		if ops[i].Action == "kinesisvideo:PutMedia" {
@@ -167,9 +182,11 @@ type index struct {
 var byName = func() index {
 	ix := index{kds: map[string]Operation{}, kvs: map[string]Operation{}, action: map[string]Operation{}}
 	for _, op := range operations {
-		if op.api == apiKDS {
+		switch op.api {
+		case apiKDS:
 			ix.kds[strings.TrimPrefix(op.Action, "kinesis:")] = op
-		} else {
+		case apiSluice:
+		default:
 			ix.kvs[op.Path] = op
 		}
 		ix.action[strings.ToLower(op.Action)] = op

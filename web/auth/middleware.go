@@ -3,6 +3,7 @@ package auth
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,14 @@ type Config struct {
 	// that GetRecords can be checked against stream patterns. Nil: a
 	// GetRecords is allowed only to keys whose Streams include "*".
 	IteratorStream func(iterator string) (stream string, ok bool)
+	// TokenSecret signs minted bearer tokens and UI sessions; every node
+	// of a cluster must share it. Nil: a random secret per process
+	// (tokens and sessions do not survive a restart).
+	TokenSecret []byte
+	// SessionTTL is the life of a UI login session. Default 12 hours.
+	SessionTTL time.Duration
+	// SecureCookies marks session cookies Secure (set when serving TLS).
+	SecureCookies bool
 }
 
 // Validate reports every problem of the configuration at once, each
@@ -67,10 +76,11 @@ func (c Config) Validate() error {
 // Verifier checks requests against the configured keys. It is safe for
 // concurrent use; its only mutable state is the failure limiter.
 type Verifier struct {
-	cfg  Config
-	keys Keys
-	lim  *limiter
-	log  *slog.Logger
+	cfg         Config
+	keys        Keys
+	lim         *limiter
+	log         *slog.Logger
+	tokenSecret []byte
 }
 
 // New returns a Verifier for cfg. It does not check cfg (call
@@ -88,11 +98,19 @@ func New(cfg Config) *Verifier {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	secret := cfg.TokenSecret
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret)
+	}
 	keys := make(Keys, len(cfg.Keys))
 	for _, k := range cfg.Keys {
 		keys[k.ID] = k
 	}
-	return &Verifier{cfg: cfg, keys: keys, lim: newLimiter(cfg.FailureLimit, cfg.Now), log: cfg.Logger.With("component", "auth")}
+	return &Verifier{cfg: cfg, keys: keys, lim: newLimiter(cfg.FailureLimit, cfg.Now), log: cfg.Logger.With("component", "auth"), tokenSecret: secret}
 }
 
 // Open reports whether the Verifier has no keys (everything is allowed).

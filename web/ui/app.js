@@ -1,6 +1,6 @@
 // app.js: the pages of Sluice's web UI (hash routes), on /api/v1 and the
 // media endpoints. Plain ES modules, no build step, no external requests.
-import { api, toast, h, fmtBytes, fmtTime } from './api.js';
+import { api, toast, h, fmtBytes, fmtTime, session, loadSession, login, logout, UnauthorizedError } from './api.js';
 import { Player, jumpGaps } from './player.js';
 
 const main = document.getElementById('main');
@@ -13,6 +13,8 @@ function setNav(name) {
 async function route() {
   for (const f of cleanup) f();
   cleanup = [];
+  if (!(await loadSession())) { loginPage(); return; }
+  showUser();
   const hash = location.hash || '#/';
   const [, page, arg] = hash.match(/^#\/(\w*)\/?(.*)$/) || [];
   main.replaceChildren();
@@ -22,11 +24,47 @@ async function route() {
     else if (page === 'data') { setNav('data'); await dataStreamsPage(); }
     else { setNav('streams'); await streamsPage(); }
   } catch (e) {
+    if (e instanceof UnauthorizedError) { loginPage(e.message); return; }
     main.append(h('p', { role: 'alert' }, 'Error: ' + e.message));
   }
 }
 window.addEventListener('hashchange', route);
 route();
+
+// --- Login ------------------------------------------------------------------
+
+// loginPage asks for an access key (the server sets an HttpOnly session
+// cookie; the secret is not kept by the page).
+function loginPage(reason) {
+  showUser();
+  main.replaceChildren(
+    h('h1', {}, 'Log in'),
+    reason ? h('p', { role: 'alert' }, reason) : null,
+    h('form', { class: 'login', id: 'login', onsubmit: async (e) => {
+      e.preventDefault();
+      const f = e.target;
+      try {
+        await login(f.id.value.trim(), f.secret.value);
+        route();
+      } catch (err) {
+        f.querySelector('.error').textContent = err.message;
+      }
+    } },
+    h('label', {}, 'Access key ID', h('input', { name: 'id', required: true, autocomplete: 'username' })),
+    h('label', {}, 'Secret', h('input', { name: 'secret', type: 'password', required: true, autocomplete: 'current-password' })),
+    h('button', { type: 'submit' }, 'Log in'),
+    h('p', { class: 'error', role: 'alert' })));
+  main.querySelector('input').focus();
+}
+
+// showUser shows who is logged in, with a logout button, in the header.
+function showUser() {
+  const header = document.querySelector('header');
+  header.querySelector('.user')?.remove();
+  if (session.open || !session.access_key_id) return;
+  header.append(h('span', { class: 'user' }, session.access_key_id, ' ',
+    h('button', { type: 'button', id: 'logout', onclick: async () => { await logout(); route(); } }, 'Log out')));
+}
 
 function every(ms, fn) {
   const id = setInterval(fn, ms);

@@ -3,6 +3,8 @@
 // timestamps from Sluice are absolute (producer wall clock in seconds), so
 // video.currentTime is the wall-clock time of the frame shown.
 
+import { authHeaders } from './api.js';
+
 export class Player {
   constructor(video, stateEl) {
     this.video = video;
@@ -55,7 +57,7 @@ export class Player {
       setTimeout(r, 1500);
     });
     const url = `/whep/${encodeURIComponent(stream)}`;
-    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp' }, body: pc.localDescription.sdp });
+    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/sdp', ...authHeaders() }, body: pc.localDescription.sdp });
     if (!res.ok) { pc.close(); throw new Error(`WHEP ${res.status}: ${await res.text()}`); }
     const location = res.headers.get('Location');
     await pc.setRemoteDescription({ type: 'answer', sdp: await res.text() });

@@ -1,0 +1,239 @@
+package auth_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sluice-dev/sluice/web/auth"
+)
+
+// guardRig serves two guarded routes (read on /watch/{stream}, write on
+// /publish/{stream}) plus the login endpoints, with a clock the test moves.
+type guardRig struct {
+	t   *testing.T
+	v   *auth.Verifier
+	srv *httptest.Server
+	now atomic.Int64 // Unix seconds
+}
+
+var (
+	gAdmin = auth.Key{ID: "AKIDADMIN", Secret: "admin-secret", Policy: auth.FullAccess()}
+	gCam   = auth.Key{ID: "AKIDCAM", Secret: "cam-secret", Policy: auth.Policy{Streams: []string{"cam-*"}, Actions: []string{"read"}}}
+)
+
+func newGuardRig(t *testing.T, limit auth.FailureLimit) *guardRig {
+	g := &guardRig{t: t}
+	g.now.Store(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC).Unix())
+	g.v = auth.New(auth.Config{Keys: []auth.Key{gAdmin, gCam}, Logger: quietLogger(), FailureLimit: limit,
+		TokenSecret: []byte("token-secret"), Now: func() time.Time { return time.Unix(g.now.Load(), 0) }})
+	mux := http.NewServeMux()
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok "+auth.KeyID(r.Context())) })
+	stream := func(r *http.Request) string { return r.PathValue("stream") }
+	mux.Handle("GET /watch/{stream}", g.v.Guard("kinesisvideo:GetMedia", stream, ok))
+	mux.Handle("GET /watch/{stream}/t/{token}", g.v.Guard("kinesisvideo:GetMedia", stream, ok))
+	mux.Handle("POST /publish/{stream}", g.v.Guard("kinesisvideo:PutMedia", stream, ok))
+	mux.HandleFunc("POST /login", g.v.Login)
+	mux.HandleFunc("GET /session", g.v.Session)
+	g.srv = httptest.NewServer(mux)
+	t.Cleanup(g.srv.Close)
+	return g
+}
+
+// call sends a request with an optional bearer token and extra headers
+// and returns the status and body.
+func (g *guardRig) call(c *http.Client, method, path, bearer string, hdr ...string) (int, string) {
+	g.t.Helper()
+	r, _ := http.NewRequest(method, g.srv.URL+path, nil)
+	if bearer != "" {
+		r.Header.Set("Authorization", "Bearer "+bearer)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	if c == nil {
+		c = g.srv.Client()
+	}
+	resp, err := c.Do(r)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (g *guardRig) want(status int, bodyPart string, got int, body string) {
+	g.t.Helper()
+	if got != status || !strings.Contains(body, bodyPart) {
+		g.t.Fatalf("want %d %q, got %d %s", status, bodyPart, got, body)
+	}
+}
+
+func TestGuardBearerTokens(t *testing.T) {
+	g := newGuardRig(t, auth.FailureLimit{Disabled: true})
+	admin := auth.DeriveToken(gAdmin.ID, gAdmin.Secret)
+	cam := auth.DeriveToken(gCam.ID, gCam.Secret)
+
+	st, body := g.call(nil, "GET", "/watch/cam-1", "")
+	g.want(401, "no credentials", st, body)
+	st, body = g.call(nil, "GET", "/watch/cam-1", admin)
+	g.want(200, "ok AKIDADMIN", st, body)
+	st, body = g.call(nil, "GET", "/watch/cam-1", cam)
+	g.want(200, "ok AKIDCAM", st, body)
+	st, body = g.call(nil, "GET", "/watch/door", cam)
+	g.want(403, `door`, st, body)
+	st, body = g.call(nil, "POST", "/publish/cam-1", cam) // read-only key
+	g.want(403, "kinesisvideo:PutMedia", st, body)
+	st, body = g.call(nil, "GET", "/watch/cam-1", auth.DeriveToken(gCam.ID, "wrong"))
+	g.want(401, "does not match", st, body)
+	st, body = g.call(nil, "GET", "/watch/cam-1", auth.DeriveToken("AKIDNOBODY", "x"))
+	g.want(401, "unknown access key", st, body)
+	st, body = g.call(nil, "GET", "/watch/cam-1", "garbage")
+	g.want(401, "not a Sluice token", st, body)
+	st, body = g.call(nil, "GET", "/watch/cam-1", "", "Authorization", "Basic QUtJRDpzZWNyZXQ=")
+	g.want(401, "must be Bearer", st, body)
+
+	// A minted token: one stream, one class, until it expires.
+	tok, exp, err := g.v.Mint(gAdmin, "cam-1", auth.ClassRead, time.Minute)
+	if err != nil || !exp.Equal(time.Unix(g.now.Load(), 0).Add(time.Minute)) {
+		t.Fatalf("Mint: %v %v", exp, err)
+	}
+	st, body = g.call(nil, "GET", "/watch/cam-1", tok)
+	g.want(200, "ok AKIDADMIN", st, body)
+	st, body = g.call(nil, "GET", "/watch/cam-1/t/"+tok, "") // in the path, as HLS players send it
+	g.want(200, "ok AKIDADMIN", st, body)
+	st, body = g.call(nil, "GET", "/watch/cam-2", tok)
+	g.want(403, `cam-2`, st, body)
+	st, body = g.call(nil, "POST", "/publish/cam-1", tok)
+	g.want(403, "PutMedia", st, body)
+	tampered := tok[:len(tok)-2] + "AA"
+	if tampered == tok {
+		tampered = tok[:len(tok)-2] + "BB"
+	}
+	st, body = g.call(nil, "GET", "/watch/cam-1", tampered)
+	g.want(401, "bad signature", st, body)
+	g.now.Add(61)
+	st, body = g.call(nil, "GET", "/watch/cam-1", tok)
+	g.want(401, "token expired", st, body)
+
+	// A key cannot grant what it may not do; limits on life and class.
+	if _, _, err := g.v.Mint(gCam, "door", auth.ClassRead, time.Minute); err == nil {
+		t.Fatal("cam key minted a token for door")
+	}
+	if _, _, err := g.v.Mint(gCam, "cam-1", auth.ClassWrite, time.Minute); err == nil {
+		t.Fatal("read-only key minted a write token")
+	}
+	if _, _, err := g.v.Mint(gAdmin, "cam-1", auth.ClassAdmin, time.Minute); err == nil {
+		t.Fatal("minted an admin token")
+	}
+	if _, _, err := g.v.Mint(gAdmin, "cam-1", auth.ClassRead, auth.MaxTokenTTL+time.Second); err == nil {
+		t.Fatal("minted a token beyond MaxTokenTTL")
+	}
+	if _, _, err := g.v.Mint(gAdmin, "../x", auth.ClassRead, time.Minute); err == nil {
+		t.Fatal("minted a token for a bad stream name")
+	}
+	// Another server's secret does not verify.
+	other := auth.New(auth.Config{Keys: []auth.Key{gAdmin}, TokenSecret: []byte("other"), Logger: quietLogger()})
+	foreign, _, _ := other.Mint(gAdmin, "cam-1", auth.ClassRead, time.Hour)
+	st, body = g.call(nil, "GET", "/watch/cam-1", foreign)
+	g.want(401, "bad signature", st, body)
+}
+
+func TestGuardSessionAndCSRF(t *testing.T) {
+	g := newGuardRig(t, auth.FailureLimit{Disabled: true})
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	login := func(id, secret string) (int, auth.SessionInfo, *http.Response) {
+		resp, err := c.Post(g.srv.URL+"/login", "application/json",
+			strings.NewReader(`{"access_key_id":"`+id+`","secret_access_key":"`+secret+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var info auth.SessionInfo
+		_ = json.NewDecoder(resp.Body).Decode(&info)
+		return resp.StatusCode, info, resp
+	}
+	if st, _, _ := login(gAdmin.ID, "wrong"); st != 401 {
+		t.Fatalf("login with a wrong secret: %d", st)
+	}
+	if st, _ := g.call(c, "GET", "/session", ""); st != 401 {
+		t.Fatalf("session before login: %d", st)
+	}
+	st, info, resp := login(gCam.ID, gCam.Secret)
+	if st != 200 || info.AccessKeyID != gCam.ID || info.CSRFToken == "" {
+		t.Fatalf("login: %d %+v", st, info)
+	}
+	ck := resp.Cookies()[0]
+	if ck.Name != auth.SessionCookie || !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Secure {
+		t.Fatalf("cookie attributes: %+v", ck)
+	}
+	st, body := g.call(c, "GET", "/watch/cam-1", "")
+	g.want(200, "ok AKIDCAM", st, body)
+	st, body = g.call(c, "GET", "/session", "")
+	g.want(200, info.CSRFToken, st, body)
+	st, body = g.call(c, "GET", "/watch/door", "")
+	g.want(403, "door", st, body)
+
+	// State-changing requests need the CSRF token as well as the cookie.
+	st, info2, _ := login(gAdmin.ID, gAdmin.Secret)
+	if st != 200 {
+		t.Fatal(st)
+	}
+	st, body = g.call(c, "POST", "/publish/cam-1", "")
+	g.want(403, "X-CSRF-Token", st, body)
+	st, body = g.call(c, "POST", "/publish/cam-1", "", auth.CSRFHeader, info.CSRFToken) // the old session's
+	g.want(403, "X-CSRF-Token", st, body)
+	st, body = g.call(c, "POST", "/publish/cam-1", "", auth.CSRFHeader, info2.CSRFToken)
+	g.want(200, "ok AKIDADMIN", st, body)
+
+	// A forged cookie is refused; the session ends after its TTL.
+	jar2, _ := cookiejar.New(nil)
+	forged := &http.Client{Jar: jar2}
+	st, body = g.call(forged, "GET", "/watch/cam-1", "", "Cookie", auth.SessionCookie+"=ss.eyJrIjoiQUtJREFETUlOIiwiZSI6OTk5OTk5OTk5OX0.AAAA")
+	g.want(401, "not one this server signed", st, body)
+	g.now.Add(int64((12*time.Hour + time.Second).Seconds()))
+	st, body = g.call(c, "GET", "/watch/cam-1", "")
+	g.want(401, "session ended", st, body)
+}
+
+func TestGuardFailureLimit(t *testing.T) {
+	g := newGuardRig(t, auth.FailureLimit{Max: 3, Window: time.Minute, Block: time.Minute})
+	bad := auth.DeriveToken(gAdmin.ID, "guess")
+	for i := 0; i < 3; i++ {
+		st, body := g.call(nil, "GET", "/watch/cam-1", bad)
+		g.want(401, "does not match", st, body)
+	}
+	st, body := g.call(nil, "GET", "/watch/cam-1", bad)
+	g.want(429, "Too many failed", st, body)
+	// Blocked: a MAC cannot be guessed, so the right token is still
+	// served; the login form, which takes a secret, is refused outright.
+	st, body = g.call(nil, "GET", "/watch/cam-1", auth.DeriveToken(gAdmin.ID, gAdmin.Secret))
+	g.want(200, "ok AKIDADMIN", st, body)
+	st, body = g.call(nil, "POST", "/login", "", "Content-Type", "application/json")
+	g.want(429, "Too many failed", st, body)
+	g.now.Add(61)
+	st, body = g.call(nil, "GET", "/watch/cam-1", bad)
+	g.want(401, "does not match", st, body)
+}
+
+func TestGuardOpen(t *testing.T) {
+	v := auth.New(auth.Config{Logger: quietLogger()})
+	h := v.Guard("kinesisvideo:PutMedia", nil, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !auth.Allowed(r.Context(), "kinesisvideo:DeleteStream", "x") {
+			t.Error("open: not allowed")
+		}
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
+	if rec.Code != 200 {
+		t.Fatalf("open guard: %d", rec.Code)
+	}
+}
