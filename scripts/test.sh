@@ -81,5 +81,8 @@ SLUICE_TEST_NATS_URL="nats://127.0.0.1:$port" go test -count=1 -p 1 -timeout 10m
 if [ "${SLUICE_LONG:-0}" = 1 ]; then
 	echo "== long runs: fuzzing"
 	go test -run '^$' -fuzz FuzzValidKey -fuzztime 60s ./storage/
+	for f in FuzzParseAuthorization FuzzValidStreamName FuzzBearer; do
+		go test -run '^$' -fuzz "^$f\$" -fuzztime 60s ./web/auth/
+	done
 fi
 echo "== all tests passed"

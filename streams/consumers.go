@@ -16,7 +16,7 @@ const maxConsumers = 20
 // when returned and ACTIVE shortly after.
 func (c *Core) RegisterConsumer(ctx context.Context, streamName, consumerName string) (Consumer, error) {
 	if !c.validName(consumerName) {
-		return Consumer{}, errf(ErrValidation, "Consumer name %q is not 1 to %d characters of [a-zA-Z0-9_.-].", consumerName, c.cfg.MaxNameLength)
+		return Consumer{}, errf(ErrValidation, "Consumer name %q is not 1 to %d characters of [a-zA-Z0-9_.-] (other than \".\" and \"..\").", consumerName, c.cfg.MaxNameLength)
 	}
 	var out Consumer
 	err := c.update(ctx, streamName, func(m *streamMeta) error {

@@ -11,7 +11,7 @@ import (
 // shard or on-demand stream limits, ErrValidation for a bad name.
 func (c *Core) CreateStream(ctx context.Context, name string, opts CreateOptions) error {
 	if !c.validName(name) {
-		return errf(ErrValidation, "Stream name %q is not 1 to %d characters of [a-zA-Z0-9_.-].", name, c.cfg.MaxNameLength)
+		return errf(ErrValidation, "Stream name %q is not 1 to %d characters of [a-zA-Z0-9_.-] (other than \".\" and \"..\").", name, c.cfg.MaxNameLength)
 	}
 	mode := opts.Mode
 	if mode == "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"github.com/sluice-dev/sluice/web/webtest"
 	"net"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -79,11 +81,15 @@ func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) 
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{cmd: cmd, url: fmt.Sprintf("http://127.0.0.1:%d", port), rtsp: fmt.Sprintf("rtsp://127.0.0.1:%d", rtspPort), log: log, done: make(chan struct{})}
+	scheme, client := "http", http.DefaultClient
+	if slices.Contains(args, "--tls-cert") {
+		scheme, client = "https", insecureClient
+	}
+	s := &server{cmd: cmd, url: fmt.Sprintf("%s://127.0.0.1:%d", scheme, port), rtsp: fmt.Sprintf("rtsp://127.0.0.1:%d", rtspPort), log: log, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
 	t.Cleanup(func() { s.kill() })
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		resp, err := http.Get(s.url + "/readyz")
+		resp, err := client.Get(s.url + "/readyz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
@@ -100,6 +106,9 @@ func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) 
 		}
 	}
 }
+
+// insecureClient talks to a server with a self-signed test certificate.
+var insecureClient = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, Timeout: 30 * time.Second}
 
 // freeUDPPort returns a UDP port free on loopback now.
 func freeUDPPort(t *testing.T) int {
@@ -149,11 +158,14 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-func kinesisClient(url string) *kinesis.Client {
+func kinesisClient(url string) *kinesis.Client { return kinesisClientAs(url, "AKIDTEST", "secret") }
+
+// kinesisClientAs signs with the key id:secret.
+func kinesisClientAs(url, id, secret string) *kinesis.Client {
 	return kinesis.New(kinesis.Options{
 		BaseEndpoint: aws.String(url),
 		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, ""),
 		Retryer:      webtest.Retryer(),
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,18 +33,19 @@ func artifactsDir(t *testing.T, name string) string {
 }
 
 // TestWebUI drives the UI in headless Chromium against the binary with an
-// ffmpeg RTSP publisher and a data stream.
+// ffmpeg RTSP publisher and a data stream, with an access key configured:
+// the UI logs in first, and everything after runs on its session.
 func TestWebUI(t *testing.T) {
 	requireFFmpeg(t)
 	requireTool(t, "/usr/bin/chromium")
 	if _, err := os.Stat(filepath.Join(browsertest, "node_modules", "playwright-core")); err != nil {
 		t.Fatalf("web/browsertest/node_modules is missing: run npm ci there (scripts/test.sh does): %v", err)
 	}
-	srv := startServer(t, t.TempDir())
-	pub := publish(t, srv.rtsp+"/ui-cam", "libx264", "tcp", 60)
+	srv := startServer(t, t.TempDir(), "--access-key", "AKIDUI:ui-secret-1")
+	pub := publish(t, withUser(srv.rtsp, "AKIDUI:ui-secret-1")+"/ui-cam", "libx264", "tcp", 60)
 	defer checkFallback(t)
 	defer pub.Process.Kill()
-	kc := kinesisClient(srv.url)
+	kc := kinesisClientAs(srv.url, "AKIDUI", "ui-secret-1")
 	if _, err := kc.CreateStream(context.Background(), &kinesis.CreateStreamInput{StreamName: aws.String("events"), ShardCount: aws.Int32(2)}); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +53,7 @@ func TestWebUI(t *testing.T) {
 	time.Sleep(25 * time.Second) // 20 s of archive behind the live edge
 
 	art := artifactsDir(t, "ui")
-	cmd := exec.Command("node", "ui.mjs", "--base", srv.url, "--stream", "ui-cam", "--data", "events", "--artifacts", art)
+	cmd := exec.Command("node", "ui.mjs", "--base", srv.url, "--stream", "ui-cam", "--data", "events", "--artifacts", art, "--login", "AKIDUI:ui-secret-1")
 	cmd.Dir = browsertest
 	cmd.Stderr = os.Stderr
 	timer := time.AfterFunc(3*time.Minute, func() { cmd.Process.Kill() })
@@ -72,6 +74,14 @@ func TestWebUI(t *testing.T) {
 		Exported       bool
 		ExportProgress float64
 		TailSeconds    float64
+		LoginRefused   bool
+		Cookie         *struct {
+			HTTPOnly bool `json:"httpOnly"`
+			SameSite string
+		}
+		CookieVisibleToScript bool
+		LoggedOut             bool
+		AfterLogout           int
 	}
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("%v: %s", err, b)
@@ -100,6 +110,17 @@ func TestWebUI(t *testing.T) {
 	if out.TailSeconds > 2 {
 		t.Fatalf("the record showed in the tail after %.1f s", out.TailSeconds)
 	}
+	if !out.LoginRefused || out.Cookie == nil || !out.Cookie.HTTPOnly || out.Cookie.SameSite != "Strict" || out.CookieVisibleToScript {
+		t.Fatalf("login: wrong secret refused %v, cookie %+v, visible to scripts %v", out.LoginRefused, out.Cookie, out.CookieVisibleToScript)
+	}
+	if !out.LoggedOut || out.AfterLogout != 401 {
+		t.Fatalf("logout: form shown %v, API after logout %d (want 401)", out.LoggedOut, out.AfterLogout)
+	}
+}
+
+// withUser puts user:password into an rtsp:// URL.
+func withUser(rtspURL, userinfo string) string {
+	return strings.Replace(rtspURL, "rtsp://", "rtsp://"+userinfo+"@", 1)
 }
 
 // checkFallback runs the live view with WebRTC off (no WHEP): the stream

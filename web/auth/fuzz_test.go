@@ -3,6 +3,7 @@ package auth
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // FuzzParseAuthorization: the parser never panics, and what it accepts is
@@ -49,6 +50,31 @@ func FuzzValidStreamName(f *testing.F) {
 			if r < 0x20 || r == 0x7f {
 				t.Fatalf("%q accepted with control U+%04X", s, r)
 			}
+		}
+	})
+}
+
+// FuzzBearer: checking a token never panics, and only tokens made with a
+// key's secret or the token secret are accepted (a mutated valid token is
+// refused unless the mutation left it the same token).
+func FuzzBearer(f *testing.F) {
+	key := Key{ID: "AKIDFUZZ", Secret: "fuzz-secret-1", Policy: FullAccess()}
+	v := New(Config{Keys: []Key{key}, TokenSecret: []byte("fuzz-token-secret")})
+	minted, _, err := v.Mint(key, "cam", ClassRead, time.Hour)
+	if err != nil {
+		f.Fatal(err)
+	}
+	derived := DeriveToken(key.ID, key.Secret)
+	for _, s := range []string{minted, derived, "", "sk.", "st.", "st..", "sk.AKIDFUZZ.", "st.e30.AAAA", strings.Repeat("st.", 1000)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		k, g, err := v.Bearer(tok)
+		if err != nil {
+			return
+		}
+		if k.ID != key.ID || tok != minted && tok != derived {
+			t.Fatalf("%q accepted as %s %+v", tok, k.ID, g)
 		}
 	})
 }

@@ -1,8 +1,13 @@
 // ui.mjs: drives Sluice's web UI in Debian's headless Chromium and prints
 // one JSON line of what it saw. Screenshots go to --artifacts.
 //
-//   node ui.mjs --base http://127.0.0.1:P --stream cam --data events --artifacts DIR [--only live]
+//   node ui.mjs --base http://127.0.0.1:P --stream cam --data events --artifacts DIR [--only live] [--login ID:SECRET]
 //
+// --login: the server has access keys. The UI must show its login form;
+// a wrong secret is refused on the form; the right one logs in (the
+// session cookie must be HttpOnly and SameSite=Strict); every step below
+// then runs logged in, and at the end logging out shows the form again
+// and the API refuses the old page.
 // --only live stops after the live view (and names its screenshot
 // stream-live-<mode>).
 //
@@ -38,6 +43,24 @@ try {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => out.errors.push(String(e)));
   await page.setViewportSize({ width: 1280, height: 900 });
+
+  if (opts.login) {
+    const [id, secret] = opts.login.split(':');
+    await page.goto(`${opts.base}/`);
+    await page.locator('form#login').waitFor({ timeout: 15000 });
+    await shot(page, 'login');
+    await page.fill('form#login input[name=id]', id);
+    await page.fill('form#login input[name=secret]', secret + '-wrong');
+    await page.click('form#login button[type=submit]');
+    await page.locator('form#login .error', { hasText: /wrong access key/ }).waitFor({ timeout: 10000 });
+    out.loginRefused = true;
+    await page.fill('form#login input[name=secret]', secret);
+    await page.click('form#login button[type=submit]');
+    await page.locator('header .user', { hasText: id }).waitFor({ timeout: 10000 });
+    const cookie = (await ctx.cookies()).find((c) => c.name === 'sluice_session');
+    out.cookie = cookie ? { httpOnly: cookie.httpOnly, sameSite: cookie.sameSite } : null;
+    out.cookieVisibleToScript = await page.evaluate(() => document.cookie.includes('sluice_session'));
+  }
 
   // Streams page: the stream is listed as live.
   await page.goto(`${opts.base}/`);
@@ -101,6 +124,13 @@ try {
   await page.goto(`${opts.base}/ui/#/data`);
   await page.locator('#datastreams tr').nth(1).waitFor();
   await shot(page, 'datastreams');
+
+  if (opts.login) {
+    await page.click('#logout');
+    await page.locator('form#login').waitFor({ timeout: 10000 });
+    out.loggedOut = true;
+    out.afterLogout = await page.evaluate(async () => (await fetch('/api/v1/streams')).status);
+  }
 } catch (e) {
   if (String(e) !== 'Error: stop') out.errors.push(String(e));
 } finally {

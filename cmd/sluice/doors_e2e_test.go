@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// selfSigned writes a certificate and key for 127.0.0.1 and localhost
+// into dir and returns their paths.
+func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sluice test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return certFile, keyFile
+}
+
+// publishFor runs ffmpeg publishing to url for seconds and reports
+// whether it succeeded, with its error output.
+func publishFor(t *testing.T, url string, seconds int) (bool, string) {
+	t.Helper()
+	cmd := exec.Command("ffmpeg", "-v", "error", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+		"-t", fmt.Sprint(seconds), "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p",
+		"-f", "rtsp", "-rtsp_transport", "tcp", url)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	timer := time.AfterFunc(time.Duration(seconds+20)*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	err := cmd.Run()
+	return err == nil, stderr.String()
+}
+
+// doorCall sends a request with an optional bearer token to the TLS test
+// server and returns the status and body.
+func doorCall(t *testing.T, method, url, token, contentType, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := insecureClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestDoors runs the binary with access keys and TLS and checks every door
+// that is not SigV4: RTSP and RTSPS (ffmpeg with no, wrong, read-only and
+// writer credentials), WHIP and WHEP (bearer tokens), the /hls/ URLs
+// (minted tokens bound to one stream, expiring), Sluice's API and
+// /metrics; and the AWS CLI over HTTPS.
+func TestDoors(t *testing.T) {
+	requireFFmpeg(t)
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys.yaml")
+	if err := os.WriteFile(keys, []byte(`
+- id: AKIDADMIN
+  secret: admin-secret-1
+  streams: ["*"]
+  actions: ["*"]
+- id: AKIDREADER
+  secret: reader-secret-1
+  streams: ["cam-*"]
+  actions: [read]
+- id: AKIDWRITER
+  secret: writer-secret-1
+  streams: ["cam-*"]
+  actions: [read, write]
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cert, key := selfSigned(t, dir)
+	rtspsPort := freePort(t)
+	srv := startServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys, "--tls-cert", cert, "--tls-key", key,
+		"--rtsps-addr", fmt.Sprintf("127.0.0.1:%d", rtspsPort))
+	if !strings.HasPrefix(srv.url, "https://") {
+		t.Fatalf("server URL %s", srv.url)
+	}
+	admin, reader, writer := tokenOf(t, "AKIDADMIN:admin-secret-1"), tokenOf(t, "AKIDREADER:reader-secret-1"), tokenOf(t, "AKIDWRITER:writer-secret-1")
+
+	// RTSP: refused without credentials, with a wrong secret, with a
+	// read-only key; a writer publishes.
+	for _, c := range []struct{ name, userinfo string }{
+		{"no credentials", ""}, {"wrong secret", "AKIDWRITER:nope@"}, {"read-only key", "AKIDREADER:reader-secret-1@"},
+	} {
+		if ok, out := publishFor(t, strings.Replace(srv.rtsp, "rtsp://", "rtsp://"+c.userinfo, 1)+"/cam-rtsp", 2); ok {
+			t.Fatalf("RTSP publish with %s succeeded: %s", c.name, out)
+		}
+	}
+	live := publish(t, withUser(srv.rtsp, "AKIDWRITER:writer-secret-1")+"/cam-rtsp", "libx264", "tcp", 30)
+	defer live.Process.Kill()
+	// RTSPS: the same over TLS.
+	if ok, out := publishFor(t, fmt.Sprintf("rtsps://AKIDWRITER:writer-secret-1@127.0.0.1:%d/cam-tls", rtspsPort), 5); !ok {
+		t.Fatalf("RTSPS publish with the writer key: %s\n%s", out, srv.log.String())
+	}
+	if ok, _ := publishFor(t, fmt.Sprintf("rtsps://127.0.0.1:%d/cam-tls2", rtspsPort), 2); ok {
+		t.Fatal("RTSPS publish without credentials succeeded")
+	}
+
+	// Sluice's API: no credentials 401; a key sees only its streams.
+	if st, body := doorCall(t, "GET", srv.url+"/api/v1/streams", "", "", ""); st != 401 {
+		t.Fatalf("API without credentials: %d %s", st, body)
+	}
+	if st, body := doorCall(t, "POST", srv.url+"/api/v1/streams", admin, "application/json", `{"name":"other"}`); st != 201 {
+		t.Fatalf("admin creates a stream: %d %s", st, body)
+	}
+	if st, body := doorCall(t, "POST", srv.url+"/api/v1/streams", writer, "application/json", `{"name":"cam-new"}`); st != 403 {
+		t.Fatalf("writer creates a stream: %d %s", st, body)
+	}
+	st, body := doorCall(t, "GET", srv.url+"/api/v1/streams", reader, "", "")
+	if st != 200 || !strings.Contains(body, `"cam-tls"`) || strings.Contains(body, `"other"`) {
+		t.Fatalf("reader's list: %d %s", st, body)
+	}
+	var tl struct {
+		Ranges []struct{ Start, End time.Time }
+	}
+	st, body = doorCall(t, "GET", srv.url+"/api/v1/streams/cam-tls/timeline", reader, "", "")
+	if err := json.Unmarshal([]byte(body), &tl); st != 200 || err != nil || len(tl.Ranges) == 0 {
+		t.Fatalf("RTSPS-published stream's timeline: %d %s", st, body)
+	}
+	if st, _ := doorCall(t, "GET", srv.url+"/api/v1/streams/other", reader, "", ""); st != 403 {
+		t.Fatalf("reader describes another stream: %d", st)
+	}
+	if st, _ := doorCall(t, "GET", srv.url+"/metrics", "", "", ""); st != 401 {
+		t.Fatalf("metrics without credentials: %d", st)
+	}
+	if st, _ := doorCall(t, "GET", srv.url+"/metrics", admin, "", ""); st != 200 {
+		t.Fatalf("metrics with the admin token: %d", st)
+	}
+
+	// WHIP and WHEP: 401 without or with a wrong token, 403 for a key
+	// without the action; a good token gets past the door (the offer is
+	// not a real one, so the endpoint itself answers 400).
+	const sdp = "application/sdp"
+	for _, c := range []struct {
+		path, token string
+		want        int
+	}{
+		{"/whep/cam-rtsp", "", 401},
+		{"/whep/cam-rtsp", tokenOf(t, "AKIDREADER:wrong"), 401},
+		{"/whep/cam-rtsp", "st.garbage.garbage", 401},
+		{"/whep/other", reader, 403},
+		{"/whep/cam-rtsp", reader, 400},
+		{"/whip/cam-whip", "", 401},
+		{"/whip/cam-whip", reader, 403},
+		{"/whip/cam-whip", writer, 400},
+	} {
+		if st, body := doorCall(t, "POST", srv.url+c.path, c.token, sdp, "not an offer"); st != c.want {
+			t.Fatalf("POST %s with token %.12q: %d (want %d) %s", c.path, c.token, st, c.want, body)
+		}
+	}
+
+	// Minted tokens: one stream, read only, expiring; carried in the path
+	// of the /hls/ URLs.
+	var minted struct {
+		Token, HLS_URL, WHEP_URL string
+	}
+	st, body = doorCall(t, "POST", srv.url+"/api/v1/tokens", reader, "application/json", `{"stream":"cam-rtsp","access":"read","ttl_seconds":60}`)
+	if err := json.Unmarshal([]byte(body), &minted); st != 201 || err != nil || minted.HLS_URL == "" {
+		t.Fatalf("minting a token: %d %s", st, body)
+	}
+	if st, _ := doorCall(t, "POST", srv.url+"/api/v1/tokens", reader, "application/json", `{"stream":"cam-rtsp","access":"write"}`); st != 400 {
+		t.Fatalf("a read-only key minted a write token: %d", st)
+	}
+	if st, _ := doorCall(t, "POST", srv.url+"/api/v1/tokens", minted.Token, "application/json", `{"stream":"cam-rtsp","access":"read"}`); st != 403 {
+		t.Fatalf("a minted token minted a token: %d", st)
+	}
+	waitFor(t, 20*time.Second, "the live playlist with the minted token", func() bool {
+		st, body := doorCall(t, "GET", minted.HLS_URL, "", "", "")
+		return st == 200 && strings.Contains(body, "#EXTINF")
+	})
+	other := strings.Replace(minted.HLS_URL, "/hls/cam-rtsp/", "/hls/cam-tls/", 1)
+	if st, body := doorCall(t, "GET", other, "", "", ""); st != 403 {
+		t.Fatalf("a token of cam-rtsp on cam-tls: %d %s", st, body)
+	}
+	if st, _ := doorCall(t, "GET", srv.url+"/hls/cam-rtsp/index.m3u8", "", "", ""); st != 401 {
+		t.Fatalf("/hls/ without a token: %d", st)
+	}
+	if st, _ := doorCall(t, "POST", srv.url+"/whip/cam-rtsp", minted.Token, sdp, "x"); st != 403 {
+		t.Fatalf("a read token on WHIP: %d", st)
+	}
+	st, body = doorCall(t, "POST", srv.url+"/api/v1/tokens", admin, "application/json", `{"stream":"cam-rtsp","access":"read","ttl_seconds":1}`)
+	if err := json.Unmarshal([]byte(body), &minted); st != 201 || err != nil {
+		t.Fatalf("minting a 1 s token: %d %s", st, body)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if st, body := doorCall(t, "GET", minted.HLS_URL, "", "", ""); st != 401 || !strings.Contains(body, "expired") {
+		t.Fatalf("an expired token: %d %s", st, body)
+	}
+
+	// The AWS CLI over HTTPS with SigV4.
+	requireTool(t, awsCLI)
+	cmd := exec.Command(awsCLI, "--endpoint-url", srv.url, "--no-verify-ssl", "--output", "json", "kinesisvideo", "describe-stream", "--stream-name", "cam-rtsp")
+	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDREADER", "AWS_SECRET_ACCESS_KEY=reader-secret-1", "AWS_DEFAULT_REGION=us-east-1",
+		"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "PYTHONWARNINGS=ignore")
+	if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), `"StreamName": "cam-rtsp"`) {
+		t.Fatalf("aws kinesisvideo describe-stream over HTTPS: %v\n%s", err, out)
+	}
+
+	if log := srv.log.String(); strings.Contains(log, "secret-1") {
+		t.Fatalf("a secret is in the log")
+	}
+}
+
+// tokenOf is `sluice token ID:SECRET`, run as a user would.
+func tokenOf(t *testing.T, pair string) string {
+	t.Helper()
+	out, err := exec.Command(binary, "token", pair).Output()
+	if err != nil {
+		t.Fatalf("sluice token: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// waitFor polls cond every 200 ms until it holds or d passes.
+func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !cond(); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
