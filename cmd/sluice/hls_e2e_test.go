@@ -173,12 +173,16 @@ func probeTimeline(t *testing.T, u string) (duration float64, packets map[string
 // TestHLSEndToEnd publishes with ffmpeg over RTSP and plays the stream
 // back through HLS: the live LL-HLS URL in hls.js, KVS LIVE and
 // LIVE_REPLAY sessions that advance while publishing goes on, then
-// ON_DEMAND sessions (fMP4 and MPEG-TS) read by ffprobe and hls.js.
+// ON_DEMAND sessions (fMP4 and MPEG-TS) read by ffprobe and hls.js; with
+// the archive on files and on S3 (versitygw).
 func TestHLSEndToEnd(t *testing.T) {
 	requireFFmpeg(t)
 	requireTool(t, awsCLI)
 	requireBrowser(t)
-	srv := startServer(t, t.TempDir())
+	onEachStorage(t, hlsEndToEnd)
+}
+
+func hlsEndToEnd(t *testing.T, srv *server) {
 	const seconds = 24
 	began := time.Now()
 	pub := publish(t, srv.rtsp+"/cam", "libx264", "tcp", seconds)

@@ -110,11 +110,15 @@ func checkFrames(t *testing.T, path string) (int, float64) {
 // TestMediaEndToEnd publishes with ffmpeg and reads the media back with
 // the AWS CLI: get-clip (a range inside the archive, and one that ends now
 // across the seam of archive and live edge), get-media-for-fragment-list
-// and get-media, each checked with ffprobe.
+// and get-media, each checked with ffprobe; with the archive on files and
+// on S3 (versitygw).
 func TestMediaEndToEnd(t *testing.T) {
 	requireFFmpeg(t)
 	requireTool(t, awsCLI)
-	srv := startServer(t, t.TempDir())
+	onEachStorage(t, mediaEndToEnd)
+}
+
+func mediaEndToEnd(t *testing.T, srv *server) {
 	const seconds = 20
 	pub := publish(t, srv.rtsp+"/cam", "libx264", "tcp", seconds) // keyframes every 2 s: 2-s fragments
 
@@ -253,26 +257,4 @@ func checkMatroska(t *testing.T, path string, frames int) {
 	if p := fragmentstest.FFprobeFile(t, path); p.Packets["video"] != frames || p.Packets["audio"] == 0 {
 		t.Errorf("ffprobe of %s: %v, want %d video frames and audio", path, p.Packets, frames)
 	}
-}
-
-// TestClipFromS3 fetches a clip of media archived on S3 (versitygw).
-func TestClipFromS3(t *testing.T) {
-	requireFFmpeg(t)
-	requireTool(t, awsCLI)
-	srv, _, _ := startServerOnS3(t)
-	if err := publish(t, srv.rtsp+"/s3clip", "libx264", "tcp", 8).Wait(); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Second)
-	listed := listFragments(t, srv.url, "s3clip")
-	if len(listed) < 3 {
-		t.Fatalf("%d fragments listed", len(listed))
-	}
-	from := listed[0].ProducerTimestamp.Add(1300 * time.Millisecond).Truncate(time.Second)
-	to := listed[2].ProducerTimestamp.Add(time.Second).Truncate(time.Second)
-	_, dur := checkFrames(t, getClip(t, srv.url, "s3clip", from, to))
-	if want := to.Sub(keyframeBefore(listed, from)).Seconds(); math.Abs(dur-want) > 0.05 {
-		t.Errorf("clip from S3 lasts %.3f s, want %.3f", dur, want)
-	}
-	srv.stop(t)
 }

@@ -55,6 +55,16 @@ func startServerOnS3(t *testing.T) (*server, s3test.Server, string) {
 	return srv, s3srv, bucket
 }
 
+// onEachStorage runs test against a server archiving to files, then
+// against one archiving to a bucket on versitygw.
+func onEachStorage(t *testing.T, test func(t *testing.T, srv *server)) {
+	t.Run("fs", func(t *testing.T) { test(t, startServer(t, t.TempDir())) })
+	t.Run("s3", func(t *testing.T) {
+		srv, _, _ := startServerOnS3(t)
+		test(t, srv)
+	})
+}
+
 func s3Client(srv s3test.Server) *sdk.Client {
 	return sdk.New(sdk.Options{
 		Region: "us-east-1", BaseEndpoint: aws.String(srv.Endpoint), UsePathStyle: true,
