@@ -30,6 +30,7 @@ import (
 //     Later builds may append fields; readers ignore bytes past the
 //     fields they know. A first byte above 0x02 (other than '{') is a
 //     format newer than this build.
+//
 //   - JSON (version 1, written by earlier builds): a document starting
 //     with '{' (see jsonRecord), kept readable so existing archives
 //     still list and play.
