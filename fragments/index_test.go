@@ -21,8 +21,8 @@ type indexEnv struct {
 	t                     *testing.T
 	core                  *streams.Core
 	cached, direct, small *fragments.Library
-	t0             time.Time
-	n              int
+	t0                    time.Time
+	n                     int
 }
 
 func newIndexEnv(t *testing.T) *indexEnv {
