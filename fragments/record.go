@@ -240,17 +240,10 @@ func (r *reader) byte() byte {
 	return r.b[r.off-1]
 }
 
+// varint reads a signed (zig-zag) varint, as binary.AppendVarint wrote it.
 func (r *reader) varint() int64 {
-	if r.err != nil {
-		return 0
-	}
-	v, n := binary.Varint(r.b[r.off:])
-	if n <= 0 {
-		r.fail("varint")
-		return 0
-	}
-	r.off += n
-	return v
+	u := r.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
 }
 
 func (r *reader) uvarint() uint64 {
