@@ -12,5 +12,8 @@
 //
 // The fragment index is a one-shard record stream per video stream on the
 // stream core (package streams); it inherits the core's retention and
-// replication. A fragment's number is its record's sequence number.
+// replication. A fragment's number is its record's sequence number. Its
+// records are a compact, versioned binary encoding (record.go); a Library
+// keeps recently listed blocks of them in memory (cache.go), which is safe
+// on every node because a written record never changes.
 package fragments

@@ -2,7 +2,6 @@ package fragments
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -12,9 +11,6 @@ import (
 
 // indexShard is the only shard of a video stream's index.
 const indexShard = "shardId-000000000000"
-
-// recordVersion is the schema version of index records.
-const recordVersion = 1
 
 // Info is the index entry of an archived fragment.
 type Info struct {
@@ -31,28 +27,11 @@ type Info struct {
 	Session       string
 	SessionIndex  int         // the fragment's index in its session (Fragment.Index)
 	Samples       map[int]int // by track ID
-	Tracks        []TrackInfo
+	Tracks        []TrackInfo // shared between the Infos of a listing: read only
 }
 
 // End is the producer time at which the fragment ends.
 func (i Info) End() time.Time { return i.ProducerTime.Add(i.Duration) }
-
-// record is the versioned wire form of Info in the index stream.
-type record struct {
-	V        int         `json:"v"`
-	Key      string      `json:"key"`
-	Init     string      `json:"init"`
-	Producer int64       `json:"producer_ns"`
-	Server   int64       `json:"server_ns"`
-	Duration int64       `json:"duration_ns"`
-	Size     int64       `json:"size"`
-	Keyframe bool        `json:"keyframe"`
-	Discont  bool        `json:"discontinuity,omitempty"`
-	Session  string      `json:"session"`
-	Index    int         `json:"index"`
-	Samples  map[int]int `json:"samples"`
-	Tracks   []TrackInfo `json:"tracks"`
-}
 
 // MediaPrefix is the storage prefix under which a stream's objects live.
 // It includes the creation time, so that a stream deleted and created
@@ -65,16 +44,7 @@ func MediaPrefix(s Stream) string {
 // only after the fragment's objects are stored: an index entry must never
 // point at a missing object.
 func (l *Library) Append(ctx context.Context, stream string, in Info) (string, error) {
-	b, err := json.Marshal(record{
-		V: recordVersion, Key: in.Key, Init: in.InitKey,
-		Producer: in.ProducerTime.UnixNano(), Server: in.ServerTime.UnixNano(), Duration: int64(in.Duration),
-		Size: in.Size, Keyframe: in.Keyframe, Discont: in.Discontinuity, Session: in.Session, Index: in.SessionIndex,
-		Samples: in.Samples, Tracks: in.Tracks,
-	})
-	if err != nil {
-		return "", err
-	}
-	res, err := l.core.PutRecords(ctx, stream, []streams.PutEntry{{PartitionKey: "f", Data: b}})
+	res, err := l.core.PutRecords(ctx, stream, []streams.PutEntry{{PartitionKey: "f", Data: encodeRecord(in)}})
 	if err != nil {
 		return "", err
 	}
@@ -82,84 +52,6 @@ func (l *Library) Append(ctx context.Context, stream string, in Info) (string, e
 		return "", res[0].Err
 	}
 	return res[0].SequenceNumber, nil
-}
-
-func decodeInfo(r streams.Record) (Info, error) {
-	var rec record
-	if err := json.Unmarshal(r.Data, &rec); err != nil {
-		return Info{}, fmt.Errorf("fragment %s: %w", r.SequenceNumber, err)
-	}
-	if rec.V > recordVersion {
-		return Info{}, fmt.Errorf("fragment %s: record version %d is newer than this build", r.SequenceNumber, rec.V)
-	}
-	return Info{
-		Number: r.SequenceNumber, Key: rec.Key, InitKey: rec.Init,
-		ProducerTime: time.Unix(0, rec.Producer).UTC(), ServerTime: time.Unix(0, rec.Server).UTC(),
-		Duration: time.Duration(rec.Duration), Size: rec.Size, Keyframe: rec.Keyframe,
-		Discontinuity: rec.Discont, Session: rec.Session, SessionIndex: rec.Index, Samples: rec.Samples, Tracks: rec.Tracks,
-	}, nil
-}
-
-// Selector picks fragments by start time: ServerTime (the default) or
-// ProducerTime in [Start, End]. A zero Start means the oldest, a zero End
-// the newest.
-type Selector struct {
-	Producer   bool
-	Start, End time.Time
-}
-
-func (s Selector) key(i Info) time.Time {
-	if s.Producer {
-		return i.ProducerTime
-	}
-	return i.ServerTime
-}
-
-// Fragments calls fn with each fragment the selector picks, in time order,
-// until fn returns false. Both timestamps only ever increase within a
-// stream (the writer keeps producer time monotonic), so the start is found
-// by binary search over fragment numbers.
-func (l *Library) Fragments(ctx context.Context, stream string, sel Selector, fn func(Info) bool) error {
-	first, last, ok, err := l.core.ShardRange(ctx, stream, indexShard)
-	if err != nil || !ok {
-		return err
-	}
-	start := first
-	if !sel.Start.IsZero() {
-		if start, err = l.seek(ctx, stream, first, last, sel); err != nil || start == "" {
-			return err
-		}
-	}
-	it, err := l.core.GetShardIterator(ctx, stream, indexShard, streams.AtSequenceNumber, start, time.Time{})
-	if err != nil {
-		return err
-	}
-	for it != "" {
-		res, err := l.core.GetRecords(ctx, it, streams.MaxGetRecordsLimit)
-		if err != nil {
-			return err
-		}
-		for _, r := range res.Records {
-			in, err := decodeInfo(r)
-			if err != nil {
-				return err
-			}
-			if !sel.End.IsZero() && sel.key(in).After(sel.End) {
-				return nil
-			}
-			if !sel.Start.IsZero() && sel.key(in).Before(sel.Start) {
-				continue
-			}
-			if !fn(in) {
-				return nil
-			}
-		}
-		if len(res.Records) == 0 {
-			return nil
-		}
-		it = res.NextIterator
-	}
-	return nil
 }
 
 // seek returns the number of the first fragment whose selected time is at
@@ -213,7 +105,8 @@ func (l *Library) at(ctx context.Context, stream, number string) (Info, error) {
 	if len(res.Records) == 0 {
 		return Info{}, fragmentNotFound(stream, number)
 	}
-	return decodeInfo(res.Records[0])
+	var dec recordDecoder
+	return dec.decode(res.Records[0].SequenceNumber, res.Records[0].Data)
 }
 
 func fragmentNotFound(stream, number string) error {

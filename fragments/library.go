@@ -28,14 +28,20 @@ const MaxRetentionHours = 87600
 // Library is the registry of video streams and their fragment indexes, on
 // a stream core of its own namespace (see CoreConfig).
 type Library struct {
-	core *streams.Core
-	cfg  LibraryConfig
+	core  *streams.Core
+	cfg   LibraryConfig
+	cache *indexCache
 }
 
-// LibraryConfig names the region and account of the ARNs.
+// LibraryConfig names the region and account of the ARNs, and sizes the
+// cache of index records.
 type LibraryConfig struct {
 	Region    string // default "us-east-1"
 	AccountID string // default "000000000000"
+	// IndexCacheBytes bounds the memory that keeps recently listed index
+	// records (written ones never change, so every node may cache them).
+	// 0 means DefaultIndexCacheBytes; a negative value turns it off.
+	IndexCacheBytes int64
 }
 
 // CoreConfig returns the settings a stream core needs to hold video
@@ -59,7 +65,10 @@ func NewLibrary(core *streams.Core, cfg LibraryConfig) *Library {
 	if cfg.AccountID == "" {
 		cfg.AccountID = "000000000000"
 	}
-	return &Library{core: core, cfg: cfg}
+	if cfg.IndexCacheBytes == 0 {
+		cfg.IndexCacheBytes = DefaultIndexCacheBytes
+	}
+	return &Library{core: core, cfg: cfg, cache: newIndexCache(cfg.IndexCacheBytes)}
 }
 
 // Stream describes a video stream as Kinesis Video Streams does.

@@ -2,9 +2,11 @@
 // a day of 2 s fragments (43,200 index records) is appended to an embedded
 // stream core, then it times listing the whole day through the library and
 // through the KVS ListFragments API (pages of 1,000), and building HLS VOD
-// playlists of the last hour and of the last day.
+// playlists of the last hour and of the last day, each with the library's
+// index cache off and on. It prints a markdown report and writes it to
+// bench/results/playbench.md.
 //
-//	go run ./bench/playbench [--fragments 43200]
+//	go run ./bench/playbench [--fragments 43200] [--runs 5] [--results FILE]
 package main
 
 import (
@@ -19,7 +21,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"sort"
+	"runtime/pprof"
+	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/fragments"
@@ -33,14 +36,28 @@ import (
 func main() {
 	n := flag.Int("fragments", 43200, "index records to append (2 s each)")
 	runs := flag.Int("runs", 5, "timed runs of each measurement (the median is reported)")
+	results := flag.String("results", "bench/results/playbench.md", "write the report (markdown) to this file; empty: only print it")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the timed runs to this file")
 	flag.Parse()
-	if err := run(*n, *runs); err != nil {
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "playbench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(*n, *runs, *results); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "playbench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n, runs int) error {
+func run(n, runs int, results string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "playbench")
 	if err != nil {
@@ -62,7 +79,8 @@ func run(n, runs int) error {
 		return err
 	}
 	defer core.Close()
-	lib := fragments.NewLibrary(core, fragments.LibraryConfig{})
+	rep := &report{runs: runs, loadBefore: loadAvg(), started: time.Now().UTC()}
+	lib := fragments.NewLibrary(core, fragments.LibraryConfig{IndexCacheBytes: -1})
 	if _, err := lib.Create(ctx, fragments.StreamSpec{Name: "day", RetentionHours: 48}); err != nil {
 		return err
 	}
@@ -86,12 +104,33 @@ func run(n, runs int) error {
 			return err
 		}
 	}
-	fmt.Printf("appended %d index records in %v (%.0f/s)\n", n, time.Since(t0).Round(time.Millisecond), float64(n)/time.Since(t0).Seconds())
+	rep.add("append the day's index records", n, []time.Duration{time.Since(t0)})
 
+	// The same index read through a library without and with its cache
+	// of index records (the first run with the cache fills it).
+	for _, cfg := range []struct {
+		name  string
+		bytes int64
+	}{{"cache off", -1}, {"cache on", 0}} {
+		lib := fragments.NewLibrary(core, fragments.LibraryConfig{IndexCacheBytes: cfg.bytes})
+		if err := measure(ctx, rep, cfg.name, dir, lib, quiet); err != nil {
+			return err
+		}
+	}
+	rep.loadAfter = loadAvg()
+	fmt.Print(rep.markdown())
+	if results == "" {
+		return nil
+	}
+	return os.WriteFile(results, []byte(rep.markdown()), 0o644)
+}
+
+// measure times the listings and playlists of the day through lib.
+func measure(ctx context.Context, rep *report, cfg, dir string, lib *fragments.Library, quiet *slog.Logger) error {
 	median := func(name string, fn func() (int, error)) error {
 		var ds []time.Duration
 		count := 0
-		for range runs {
+		for range rep.runs {
 			t := time.Now()
 			c, err := fn()
 			if err != nil {
@@ -100,18 +139,17 @@ func run(n, runs int) error {
 			ds = append(ds, time.Since(t))
 			count = c
 		}
-		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
-		fmt.Printf("%-58s %6d items  median %8v  (min %v, max %v, %d runs)\n", name, count, ds[len(ds)/2].Round(time.Microsecond), ds[0].Round(time.Microsecond), ds[len(ds)-1].Round(time.Microsecond), runs)
+		rep.add(name+" ("+cfg+")", count, ds)
 		return nil
 	}
-	if err := median("library: list a day (Fragments, whole index)", func() (int, error) {
+	if err := median("library: list the whole day", func() (int, error) {
 		c := 0
 		err := lib.Fragments(ctx, "day", fragments.Selector{}, func(fragments.Info) bool { c++; return true })
 		return c, err
 	}); err != nil {
 		return err
 	}
-	if err := median("library: seek to one hour ago by producer time, list it", func() (int, error) {
+	if err := median("library: seek one hour back by producer time, list it", func() (int, error) {
 		c := 0
 		err := lib.Fragments(ctx, "day", fragments.Selector{Producer: true, Start: time.Now().Add(-time.Hour)}, func(fragments.Info) bool { c++; return true })
 		return c, err
@@ -132,43 +170,76 @@ func run(n, runs int) error {
 	h := web.New(web.Config{Logger: quiet}, web.Deps{Video: lib, Archive: bucket, Playback: src, Signer: playback.NewSigner(key, nil)})
 	ts := httptest.NewServer(h.Handler())
 	defer ts.Close()
-	post := func(op string, body any) (map[string]any, error) {
+	post := func(op string, body any) ([]byte, error) {
 		b, _ := json.Marshal(body)
 		resp, err := http.Post(ts.URL+op, "application/json", bytes.NewReader(b))
 		if err != nil {
 			return nil, err
 		}
 		defer resp.Body.Close()
-		out := map[string]any{}
-		raw, _ := io.ReadAll(resp.Body)
+		raw, err := io.ReadAll(resp.Body)
 		if resp.StatusCode != 200 {
 			return nil, fmt.Errorf("%s: %d %s", op, resp.StatusCode, raw)
 		}
+		return raw, err
+	}
+	postJSON := func(op string, body any) (map[string]any, error) {
+		raw, err := post(op, body)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]any{}
 		return out, json.Unmarshal(raw, &out)
 	}
-	if err := median("KVS ListFragments: a day, pages of 1,000 over HTTP", func() (int, error) {
+	// listDay pages through ListFragments; page returns a page's fragment
+	// count and NextToken.
+	listDay := func(page func(raw []byte) (int, string, error)) (int, error) {
 		c, token := 0, ""
 		for {
 			req := map[string]any{"StreamName": "day", "MaxResults": 1000}
 			if token != "" {
 				req["NextToken"] = token
 			}
-			out, err := post("/listFragments", req)
+			raw, err := post("/listFragments", req)
 			if err != nil {
 				return c, err
 			}
-			c += len(out["Fragments"].([]any))
-			next, _ := out["NextToken"].(string)
+			got, next, err := page(raw)
+			if err != nil {
+				return c, err
+			}
+			c += got
 			if next == "" {
 				return c, nil
 			}
 			token = next
 		}
+	}
+	if err := median("KVS ListFragments of the whole day, pages of 1,000 over HTTP", func() (int, error) {
+		return listDay(func(raw []byte) (int, string, error) {
+			out := map[string]any{}
+			if err := json.Unmarshal(raw, &out); err != nil {
+				return 0, "", err
+			}
+			next, _ := out["NextToken"].(string)
+			return len(out["Fragments"].([]any)), next, nil
+		})
+	}); err != nil {
+		return err
+	}
+	if err := median("the same, bodies not JSON-decoded (server and transport only)", func() (int, error) {
+		return listDay(func(raw []byte) (int, string, error) {
+			next := ""
+			if i := bytes.LastIndex(raw, []byte(`"NextToken":"`)); i >= 0 {
+				next = strings.TrimSuffix(string(raw[i+len(`"NextToken":"`):]), `"}`)
+			}
+			return bytes.Count(raw, []byte(`"FragmentNumber"`)), next, nil
+		})
 	}); err != nil {
 		return err
 	}
 	for _, span := range []time.Duration{time.Hour, 24 * time.Hour} {
-		out, err := post("/getHLSStreamingSessionURL", map[string]any{
+		out, err := postJSON("/getHLSStreamingSessionURL", map[string]any{
 			"StreamName": "day", "PlaybackMode": "ON_DEMAND", "MaxMediaPlaylistFragmentResults": 5000,
 			"HLSFragmentSelector": map[string]any{"FragmentSelectorType": "SERVER_TIMESTAMP",
 				"TimestampRange": map[string]any{"StartTimestamp": float64(time.Now().Add(-span).Unix()), "EndTimestamp": float64(time.Now().Unix())}},

@@ -75,7 +75,15 @@ func jsonKind(t reflect.Type) string {
 
 // writeJSON sends v as the JSON response body with the given status.
 func (h *Handler) writeJSON(ex *exchange, status int, v any) {
-	b, err := json.Marshal(v)
+	var (
+		b   []byte
+		err error
+	)
+	if a, ok := v.(jsonAppender); ok {
+		b = a.appendJSON(nil)
+	} else {
+		b, err = json.Marshal(v)
+	}
 	if err != nil {
 		h.log.Error("encoding response", "request_id", ex.id, "operation", ex.op, "err", err)
 		status = http.StatusInternalServerError

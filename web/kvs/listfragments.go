@@ -40,10 +40,12 @@ type listFragmentsOutput struct {
 	NextToken string `json:",omitempty"`
 }
 
-// listFragmentsToken resumes a listing after fragment After, whose
-// selected timestamp is AfterNS. It holds the selector, so later pages
-// ignore the request's, and the stream incarnation (creation time), so a
-// token does not outlive its stream.
+// listFragmentsToken resumes a listing right after fragment After (a
+// direct read from that position in the index, no search). AfterNS, its
+// selected timestamp, belongs to token version 1 and is not needed to
+// resume. It holds the selector, so later pages ignore the request's,
+// and the stream incarnation (creation time), so a token does not outlive
+// its stream.
 type listFragmentsToken struct {
 	tokenHead
 	Stream    string `json:"stream"`
@@ -90,16 +92,10 @@ func (h *Handler) listFragments(ctx context.Context, _ *http.Request, in *listFr
 		limit = int(*in.MaxResults)
 	}
 
-	sel := fragments.Selector{Producer: tok.Producer, Start: fromNS(tok.StartNS), End: fromNS(tok.EndNS)}
-	if tok.After != "" {
-		sel.Start = fromNS(tok.AfterNS)
-	}
-	out := &listFragmentsOutput{Fragments: []fragment{}}
+	sel := fragments.Selector{Producer: tok.Producer, Start: fromNS(tok.StartNS), End: fromNS(tok.EndNS), After: tok.After}
+	out := &listFragmentsOutput{Fragments: make([]fragment, 0, min(limit, 64))}
 	var last fragments.Info
 	err = h.lib.Fragments(ctx, s.Name, sel, func(f fragments.Info) bool {
-		if tok.After != "" && !numberAfter(f.Number, tok.After) {
-			return true // at the resume time, but returned already
-		}
 		if len(out.Fragments) == limit {
 			tok.After, tok.AfterNS = last.Number, selected(sel, last).UnixNano()
 			out.NextToken = encodeToken("ListFragments", &tok)
@@ -158,15 +154,6 @@ func selected(sel fragments.Selector, f fragments.Info) time.Time {
 		return f.ProducerTime
 	}
 	return f.ServerTime
-}
-
-// numberAfter reports whether fragment number a comes after b. Numbers are
-// decimal strings; a longer one is larger.
-func numberAfter(a, b string) bool {
-	if len(a) != len(b) {
-		return len(a) > len(b)
-	}
-	return a > b
 }
 
 // nsOrZero maps the epoch itself to 1 ns after it, since 0 means "no

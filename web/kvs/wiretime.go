@@ -23,7 +23,12 @@ const maxEpochSeconds = 9e9
 func (t epochTime) Time() time.Time { return time.Time(t) }
 
 func (t epochTime) MarshalJSON() ([]byte, error) {
-	return strconv.AppendFloat(nil, wireSeconds(time.Time(t).UnixMilli()), 'f', -1, 64), nil
+	return appendEpoch(nil, t), nil
+}
+
+// appendEpoch appends t as epoch seconds with a millisecond fraction.
+func appendEpoch(b []byte, t epochTime) []byte {
+	return strconv.AppendFloat(b, wireSeconds(time.Time(t).UnixMilli()), 'f', -1, 64)
 }
 
 // wireSeconds returns ms as seconds, nudged so that readers that truncate
