@@ -86,6 +86,10 @@ func (c *Clip) Written() int64 { return c.written }
 // fragment's media times to that clock, so a range on the server's clock
 // works as one on the producer's. Fragments must come in time order.
 //
+// Add keeps neither init nor media after it returns: the caller may
+// reuse their memory (the fragments the clip holds until it knows its
+// first keyframe are copied).
+//
 // Add returns ErrInitChanged (and the clip is done) when the init segment
 // changes after the clip has started, ErrInvalidMedia for bytes that do not
 // parse, and write errors.
@@ -95,6 +99,9 @@ func (c *Clip) Add(init, media []byte, at time.Time) error {
 	}
 	if err := c.setInit(init); err != nil {
 		return err
+	}
+	if !c.writing {
+		media = bytes.Clone(media) // seek may hold it
 	}
 	m, err := c.init.fragment(media, c.takeSpare())
 	if err != nil {
@@ -161,6 +168,7 @@ func (c *Clip) setInit(init []byte) error {
 	if c.init != nil && bytes.Equal(init, c.initBytes) {
 		return nil
 	}
+	init = bytes.Clone(init) // kept, and aliased by the codec parameters
 	m, _, err := parseInit(init)
 	if err != nil {
 		return err
