@@ -27,9 +27,9 @@ func benchFragments(b *testing.B) ([]*fragments.Fragment, [][]byte, int64) {
 	return frags, media, n
 }
 
-// BenchmarkClip writes a clip of every fragment; its throughput compares
-// with BenchmarkCat, which only copies the same bytes (BENCHMARKS.md:
-// "clip >= 50% of cat").
+// BenchmarkClip writes a clip of every fragment, from memory to
+// io.Discard: the remuxing alone. BenchmarkClipStorage measures the
+// GetClip target against cat.
 func BenchmarkClip(b *testing.B) {
 	frags, media, n := benchFragments(b)
 	b.SetBytes(n)
@@ -58,8 +58,8 @@ func samples(frags []*fragments.Fragment) int {
 	return n
 }
 
-// BenchmarkCat copies the fragments' bytes, as serving them unchanged
-// would.
+// BenchmarkCat copies the fragments' bytes from memory, as serving them
+// unchanged would.
 func BenchmarkCat(b *testing.B) {
 	_, media, n := benchFragments(b)
 	b.SetBytes(n)
