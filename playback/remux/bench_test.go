@@ -1,7 +1,6 @@
 package remux_test
 
 import (
-	"bytes"
 	"io"
 	"testing"
 	"time"
@@ -56,21 +55,6 @@ func samples(frags []*fragments.Fragment) int {
 		}
 	}
 	return n
-}
-
-// BenchmarkCat copies the fragments' bytes from memory, as serving them
-// unchanged would.
-func BenchmarkCat(b *testing.B) {
-	_, media, n := benchFragments(b)
-	b.SetBytes(n)
-	b.ReportAllocs()
-	for b.Loop() {
-		for _, m := range media {
-			if _, err := io.Copy(io.Discard, bytes.NewReader(m)); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
 }
 
 // BenchmarkMatroska writes every fragment as Matroska.
