@@ -165,6 +165,9 @@ func BenchmarkClipStorage(b *testing.B) {
 				if err := c.Close(); err != nil {
 					b.Fatal(err)
 				}
+				if c.Written() < size*9/10 {
+					b.Fatalf("the clip has %d bytes of the range's %d", c.Written(), size)
+				}
 			}
 		})
 	}
