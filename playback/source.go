@@ -1,11 +1,9 @@
 package playback
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"time"
 
@@ -182,21 +180,51 @@ func (s *Source) LiveFragment(stream, session string, index int) (*fragments.Liv
 // when it holds them, else from the cache or storage.
 func (s *Source) Media(ctx context.Context, stream string, f Fragment) ([]byte, error) {
 	if f.live != nil {
-		if b, ok := liveBytes(f.live); ok {
+		if b, ok := appendLive(nil, f.live); ok {
 			return b, nil
 		}
 	}
-	if f.key == "" {
-		if f.Number == "" {
-			return nil, fmt.Errorf("%w: fragment %s of %s left the live edge and was not archived", ErrNotFound, f.ID(), stream)
-		}
-		in, err := s.lib.Fragment(ctx, stream, f.Number)
-		if err != nil {
-			return nil, err
-		}
-		f.key = in.Key
+	key, err := s.mediaKey(ctx, stream, f)
+	if err != nil {
+		return nil, err
 	}
-	return s.object(ctx, f.key)
+	return s.object(ctx, key, f.Size)
+}
+
+// ReadMedia is Media for a reader that goes through many fragments once
+// and keeps none (a clip): it returns the fragment's bytes in buf[:0],
+// grown as needed, so that the caller can pass the result back as buf for
+// the next fragment. It leaves the cache as it is: what it reads from
+// storage is not added, and a cached or live fragment is copied.
+func (s *Source) ReadMedia(ctx context.Context, stream string, f Fragment, buf []byte) ([]byte, error) {
+	if f.live != nil {
+		if b, ok := appendLive(buf[:0], f.live); ok {
+			return b, nil
+		}
+	}
+	key, err := s.mediaKey(ctx, stream, f)
+	if err != nil {
+		return nil, err
+	}
+	if b, ok := s.cache.get(key); ok {
+		return append(buf[:0], b...), nil
+	}
+	return s.read(ctx, key, buf[:0], f.Size)
+}
+
+// mediaKey is the storage key of an archived fragment's bytes.
+func (s *Source) mediaKey(ctx context.Context, stream string, f Fragment) (string, error) {
+	if f.key != "" {
+		return f.key, nil
+	}
+	if f.Number == "" {
+		return "", fmt.Errorf("%w: fragment %s of %s left the live edge and was not archived", ErrNotFound, f.ID(), stream)
+	}
+	in, err := s.lib.Fragment(ctx, stream, f.Number)
+	if err != nil {
+		return "", err
+	}
+	return in.Key, nil
 }
 
 // Init returns the fragment's init segment.
@@ -214,26 +242,36 @@ func (s *Source) Init(ctx context.Context, stream string, f Fragment) ([]byte, e
 	if f.initKey == "" {
 		return nil, fmt.Errorf("%w: init segment of fragment %s of %s", ErrNotFound, f.ID(), stream)
 	}
-	return s.object(ctx, f.initKey)
+	return s.object(ctx, f.initKey, 0)
 }
 
-// liveBytes concatenates a live fragment's parts when all are held.
-func liveBytes(lf *fragments.LiveFragment) ([]byte, bool) {
-	var b bytes.Buffer
+// appendLive appends a live fragment's parts to dst when all are held.
+func appendLive(dst []byte, lf *fragments.LiveFragment) ([]byte, bool) {
 	for _, p := range lf.Parts {
 		if p.Bytes == nil {
 			return nil, false
 		}
-		b.Write(p.Bytes)
+		dst = append(dst, p.Bytes...)
 	}
-	return b.Bytes(), len(lf.Parts) > 0
+	return dst, len(lf.Parts) > 0
 }
 
-// object reads a whole object through the cache.
-func (s *Source) object(ctx context.Context, key string) ([]byte, error) {
+// object reads a whole object through the cache; size is its size when
+// the index says it (0 when unknown).
+func (s *Source) object(ctx context.Context, key string, size int64) ([]byte, error) {
 	if b, ok := s.cache.get(key); ok {
 		return b, nil
 	}
+	b, err := s.read(ctx, key, nil, size)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.put(key, b)
+	return b, nil
+}
+
+// read appends the object at key, of size bytes when size > 0, to dst.
+func (s *Source) read(ctx context.Context, key string, dst []byte, size int64) ([]byte, error) {
 	rc, err := s.bucket.Get(ctx, key)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
@@ -242,10 +280,5 @@ func (s *Source) object(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, err
-	}
-	s.cache.put(key, b)
-	return b, nil
+	return storage.AppendAll(dst, rc, size)
 }

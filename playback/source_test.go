@@ -89,6 +89,7 @@ func TestSourceSeam(t *testing.T) {
 			t.Fatalf("%d fragments listed, want 4 (2 archived + 2 on the live edge)", len(frags))
 		}
 		n := 0
+		var buf []byte
 		for i, f := range frags {
 			if f.Number != "" {
 				n++
@@ -96,9 +97,18 @@ func TestSourceSeam(t *testing.T) {
 			if i > 0 && !f.ProducerTime.After(frags[i-1].ProducerTime) {
 				t.Fatalf("fragment %d is not after %d", i, i-1)
 			}
+			// ReadMedia before Media reads storage; after, the cache.
+			read, err := src.ReadMedia(bg, "cam", f, buf)
+			if err != nil {
+				t.Fatalf("fragment %d ReadMedia: %v", i, err)
+			}
+			first := bytes.Clone(read)
 			media, err := src.Media(bg, "cam", f)
 			if err != nil {
 				t.Fatalf("fragment %d media: %v", i, err)
+			}
+			if buf, err = src.ReadMedia(bg, "cam", f, read); err != nil || !bytes.Equal(buf, media) || !bytes.Equal(first, media) {
+				t.Fatalf("fragment %d: ReadMedia gives other bytes than Media (%v)", i, err)
 			}
 			init, err := src.Init(bg, "cam", f)
 			if err != nil {

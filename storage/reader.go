@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"io"
+	"slices"
 )
 
 // ContextReader returns a reader of r that fails with ctx's error once ctx
@@ -29,4 +30,30 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// AppendAll appends what r holds, read to its end, to dst, and returns
+// the extended slice, as append does. size is the number of bytes r holds
+// when the caller knows it (an object's size, from an index): dst then
+// grows once, to fit them. A size of 0 or less, or a wrong one, costs
+// only the growth io.ReadAll would do; sizes above 1 GiB are taken as
+// unknown. On an error, the bytes read so far are appended.
+func AppendAll(dst []byte, r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > 1<<30 {
+		size = 512
+	}
+	dst = slices.Grow(dst, int(size)+1) // room for the read that meets EOF
+	for {
+		n, err := r.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+		if len(dst) == cap(dst) {
+			dst = append(dst, 0)[:len(dst)]
+		}
+	}
 }

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4"
-	"github.com/bluenviron/mediacommon/v2/pkg/formats/fmp4/seekablebuffer"
 )
 
 // MaxGap is the longest jump in media time between consecutive fragments
@@ -41,7 +38,14 @@ type Clip struct {
 	writing   bool
 	done      bool
 	seq       uint32
-	buf       seekablebuffer.Buffer
+
+	// Reused from fragment to fragment: parsed fragments no longer held,
+	// the samples of each track being written, the tracks of the part
+	// being written and its moof.
+	spare  []*Media
+	out    [][]Sample
+	part   []partTrack
+	header []byte
 
 	// Rebasing: output ticks of track i = media ticks - shift[i].
 	shiftNs    int64
@@ -82,6 +86,10 @@ func (c *Clip) Written() int64 { return c.written }
 // fragment's media times to that clock, so a range on the server's clock
 // works as one on the producer's. Fragments must come in time order.
 //
+// Add keeps neither init nor media after it returns: the caller may
+// reuse their memory (the fragments the clip holds until it knows its
+// first keyframe are copied).
+//
 // Add returns ErrInitChanged (and the clip is done) when the init segment
 // changes after the clip has started, ErrInvalidMedia for bytes that do not
 // parse, and write errors.
@@ -92,21 +100,49 @@ func (c *Clip) Add(init, media []byte, at time.Time) error {
 	if err := c.setInit(init); err != nil {
 		return err
 	}
-	m, err := c.init.fragment(media)
+	if !c.writing {
+		media = bytes.Clone(media) // seek may hold it
+	}
+	m, err := c.init.fragment(media, c.takeSpare())
 	if err != nil {
 		return err
 	}
 	leader := m.Leader()
 	first, ok := firstSample(m)
 	if !ok {
+		c.release(m)
 		return nil
 	}
 	p := &clipPiece{m: m, offset: at.UnixNano() - first}
 	c.fragsAdded++
 	if c.writing {
-		return c.emit(p)
+		err := c.emit(p)
+		c.release(m)
+		return err
 	}
 	return c.seek(p, leader)
+}
+
+// takeSpare returns a parsed fragment to reuse, or nil.
+func (c *Clip) takeSpare() *Media {
+	n := len(c.spare)
+	if n == 0 {
+		return nil
+	}
+	m := c.spare[n-1]
+	c.spare = c.spare[:n-1]
+	return m
+}
+
+// release keeps parsed fragments that are no longer used for reuse.
+func (c *Clip) release(ms ...*Media) { c.spare = append(c.spare, ms...) }
+
+// dropHeld releases the held fragments.
+func (c *Clip) dropHeld() {
+	for _, p := range c.held {
+		c.release(p.m)
+	}
+	c.held = nil
 }
 
 // firstSample is the media time (ns) of a fragment's first leader sample,
@@ -132,6 +168,7 @@ func (c *Clip) setInit(init []byte) error {
 	if c.init != nil && bytes.Equal(init, c.initBytes) {
 		return nil
 	}
+	init = bytes.Clone(init) // kept, and aliased by the codec parameters
 	m, _, err := parseInit(init)
 	if err != nil {
 		return err
@@ -144,7 +181,8 @@ func (c *Clip) setInit(init []byte) error {
 			c.done = true
 			return fmt.Errorf("%w after %d fragments of the clip: the clip ends there", ErrInitChanged, c.fragsAdded)
 		}
-		c.held, c.originSet = nil, false // the held GOP cannot continue with other parameters
+		c.dropHeld() // the held GOP cannot continue with other parameters
+		c.originSet = false
 	}
 	c.init, c.initBytes = m, init
 	return nil
@@ -161,24 +199,28 @@ func (c *Clip) seek(p *clipPiece, leader *Track) error {
 		}
 		if t <= c.start {
 			if s.Sync {
-				c.held, c.origin, c.originSet = nil, ns(s.DTS, leader.TimeScale), true
+				c.dropHeld()
+				c.origin, c.originSet = ns(s.DTS, leader.TimeScale), true
 			}
 			continue
 		}
 		if !c.originSet {
 			if t >= c.end {
 				c.done = true // no keyframe in the range
+				c.release(p.m)
 				return nil
 			}
 			if !s.Sync {
 				continue
 			}
-			c.held, c.origin, c.originSet = nil, ns(s.DTS, leader.TimeScale), true
+			c.dropHeld()
+			c.origin, c.originSet = ns(s.DTS, leader.TimeScale), true
 		}
 		decided = true
 		break
 	}
 	if !c.originSet {
+		c.release(p.m)
 		return nil // no keyframe yet: nothing before one can be decoded
 	}
 	c.held = append(c.held, p)
@@ -198,6 +240,7 @@ func (c *Clip) flushHeld() error {
 		if err := c.emit(p); err != nil {
 			return err
 		}
+		c.release(p.m)
 	}
 	return nil
 }
@@ -208,6 +251,7 @@ func (c *Clip) setShift(shiftNs int64) {
 	if c.shift == nil {
 		c.shift = make([]int64, len(c.init.Tracks))
 		c.next = make([]int64, len(c.init.Tracks))
+		c.out = make([][]Sample, len(c.init.Tracks))
 	}
 	for i, t := range c.init.Tracks {
 		c.shift[i] = ticks(shiftNs, t.TimeScale)
@@ -215,7 +259,8 @@ func (c *Clip) setShift(shiftNs int64) {
 }
 
 // emit writes one fragment's samples that fall in the clip as one
-// moof+mdat.
+// moof+mdat: the moof and mdat header in one Write, then the payloads,
+// each run of payloads adjacent in the fragment's bytes in one Write.
 func (c *Clip) emit(p *clipPiece) error {
 	leader := p.m.Leader()
 	if c.hasLeader && len(leader.Samples) > 0 {
@@ -225,38 +270,37 @@ func (c *Clip) emit(p *clipPiece) error {
 			c.setShift(c.shiftNs + d)
 		}
 	}
-	part := fmp4.Part{SequenceNumber: c.seq + 1}
+	c.part = c.part[:0]
 	for i, t := range p.m.Tracks {
-		var out []*fmp4.Sample
-		var base int64
+		// A sample is at or after the end when its DTS in ns plus the
+		// offset is; that is, when its DTS is at least end (ticks, rounded
+		// up).
+		end := -rescale(p.offset-c.end, int64(time.Second), t.TimeScale)
+		out := c.out[i][:0]
 		for _, s := range t.Samples {
 			o := s.DTS - c.shift[i]
 			if o < c.next[i] {
 				continue // before the clip's first keyframe, or overlapping what was written
 			}
-			if ns(s.DTS, t.TimeScale)+p.offset >= c.end {
+			if s.DTS >= end {
 				if t == leader {
 					c.done = true
 				}
 				break
 			}
-			if len(out) == 0 {
-				base = o
-			}
-			out = append(out, &fmp4.Sample{
-				Duration: uint32(s.Duration), PTSOffset: int32(s.PTS - s.DTS),
-				IsNonSyncSample: !s.Sync, Payload: s.Payload,
-			})
+			out = append(out, s)
 			c.next[i] = o + s.Duration
-			if t == leader {
-				c.leaderEnd, c.hasLeader = ns(s.End(), t.TimeScale), true
-			}
 		}
-		if len(out) > 0 {
-			part.Tracks = append(part.Tracks, &fmp4.PartTrack{ID: t.ID, BaseTime: uint64(base), Samples: out})
+		c.out[i] = out
+		if len(out) == 0 {
+			continue
+		}
+		c.part = append(c.part, partTrack{id: t.ID, base: out[0].DTS - c.shift[i], samples: out})
+		if t == leader {
+			c.leaderEnd, c.hasLeader = ns(out[len(out)-1].End(), t.TimeScale), true
 		}
 	}
-	if len(part.Tracks) == 0 {
+	if len(c.part) == 0 {
 		return nil
 	}
 	if c.seq == 0 {
@@ -265,11 +309,43 @@ func (c *Clip) emit(p *clipPiece) error {
 		}
 	}
 	c.seq++
-	c.buf.Reset()
-	if err := part.Marshal(&c.buf); err != nil {
+	var err error
+	if c.header, err = appendPart(c.header[:0], c.seq, c.part); err != nil {
 		return err
 	}
-	return c.write(c.buf.Bytes())
+	if err := c.write(c.header); err != nil {
+		return err
+	}
+	for _, t := range c.part {
+		if err := c.writePayloads(t.samples); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePayloads writes the samples' payloads, joining those that are
+// adjacent in memory (consecutive samples of a trun) into one Write.
+func (c *Clip) writePayloads(samples []Sample) error {
+	var run []byte
+	for _, s := range samples {
+		switch b := s.Payload; {
+		case len(b) == 0:
+		case len(run) > 0 && cap(run)-len(run) >= len(b) && &run[:len(run)+1][len(run)] == &b[0]:
+			run = run[:len(run)+len(b)]
+		default:
+			if len(run) > 0 {
+				if err := c.write(run); err != nil {
+					return err
+				}
+			}
+			run = b
+		}
+	}
+	if len(run) == 0 {
+		return nil
+	}
+	return c.write(run)
 }
 
 func (c *Clip) write(b []byte) error {

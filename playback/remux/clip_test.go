@@ -171,10 +171,10 @@ func TestClipOtherClock(t *testing.T) {
 	checkClip(t, out.Bytes(), 58, 2.32)
 }
 
-// TestClipMidGOPFragments: fragments cut by the maximum duration start
-// mid-GOP; a clip starting in one starts at the keyframe in an earlier
-// fragment.
-func TestClipMidGOPFragments(t *testing.T) {
+// cutSession is the test media in fragments of 0.5 s, cut by the maximum
+// duration: every other fragment starts mid-GOP.
+func cutSession(t *testing.T) []*fragments.Fragment {
+	t.Helper()
 	var frags []*fragments.Fragment
 	w, err := fragments.NewWriter(fragments.WriterConfig{Session: "cut", TargetDuration: 500 * time.Millisecond, MaxDuration: 500 * time.Millisecond,
 		OnFragment: func(f *fragments.Fragment) { frags = append(frags, f) }}, fragmentstest.Tracks(t))
@@ -183,6 +183,14 @@ func TestClipMidGOPFragments(t *testing.T) {
 	}
 	fragmentstest.Feed(t, start, false, func(u fragments.Unit) { w.Write(u) })
 	w.Close()
+	return frags
+}
+
+// TestClipMidGOPFragments: fragments cut by the maximum duration start
+// mid-GOP; a clip starting in one starts at the keyframe in an earlier
+// fragment.
+func TestClipMidGOPFragments(t *testing.T) {
+	frags := cutSession(t)
 	if len(frags) != 8 || frags[3].Keyframe {
 		t.Fatalf("%d fragments; the 4th starts with a keyframe: %v", len(frags), frags[3].Keyframe)
 	}
@@ -198,4 +206,39 @@ func TestClipMidGOPFragments(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkClip(t, b, 50, 2)
+}
+
+// TestClipKeepsNoBytes: Add keeps neither init nor media, so a caller may
+// read every fragment into one buffer.
+func TestClipKeepsNoBytes(t *testing.T) {
+	frags := cutSession(t)
+	for _, r := range []struct{ from, to float64 }{
+		{1.7, 3.3}, // holds the fragment with the keyframe at 1 s
+		{3.99, 10}, // holds the last fragments until Close
+	} {
+		want, err := clip(t, frags, r.from, r.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out bytes.Buffer
+		c := remux.NewClip(&out, start.Add(seconds(r.from)), start.Add(seconds(r.to)))
+		var init, media []byte
+		for _, f := range frags {
+			init, media = append(init[:0], f.Init.Bytes...), append(media[:0], f.Bytes()...)
+			if err := c.Add(init, media, f.ProducerStart); err != nil {
+				t.Fatal(err)
+			}
+			for _, b := range [][]byte{init, media} {
+				for i := range b {
+					b[i] = 0xaa
+				}
+			}
+		}
+		if err := c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("clip of %v from one reused buffer differs (%d bytes, want %d)", r, out.Len(), len(want))
+		}
+	}
 }

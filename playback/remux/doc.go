@@ -14,6 +14,14 @@
 // Parse gives the tracks and samples underneath, with absolute decode and
 // presentation times.
 //
+// Fragments in the form package fragments writes are read by a
+// hand-written reader that slices samples out of the fragment's bytes
+// without reflection or per-sample allocation; any other form (boxes,
+// versions or flags it does not know) is read by mediacommon's fmp4, with
+// the same result (FuzzMoofReader checks that they agree). Clips write
+// their moof boxes by hand too, byte for byte as mediacommon would, and
+// the sample payloads straight from the fragment's bytes.
+//
 // # Time
 //
 // Fragment media times (tfdt) are absolute: the producer's wall clock in

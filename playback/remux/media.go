@@ -60,8 +60,17 @@ func Parse(init []byte, media ...[]byte) (*Media, error) {
 	return m, nil
 }
 
-// add appends the samples of one fragment.
+// add appends the samples of one fragment: with addFast, else (a
+// fragment some other muxer wrote) with mediacommon.
 func (m *Media) add(b []byte) error {
+	if m.addFast(b) {
+		return nil
+	}
+	return m.addParts(b)
+}
+
+// addParts appends the samples of one fragment as mediacommon reads them.
+func (m *Media) addParts(b []byte) error {
 	var parts fmp4.Parts
 	if err := parts.Unmarshal(b); err != nil {
 		return fmt.Errorf("%w: fragment: %v", ErrInvalidMedia, err)
@@ -123,12 +132,20 @@ func sameTracks(a, b *Media) bool {
 	return true
 }
 
-// fragment parses one fragment of the init segment m describes into new
-// Media with m's tracks.
-func (m *Media) fragment(b []byte) (*Media, error) {
-	f := &Media{Tracks: make([]*Track, len(m.Tracks))}
+// fragment parses one fragment of the init segment m describes into Media
+// with m's tracks: f, whose tracks and samples are reused, or new Media
+// when f is nil.
+func (m *Media) fragment(b []byte, f *Media) (*Media, error) {
+	if f == nil || len(f.Tracks) != len(m.Tracks) {
+		f = &Media{Tracks: make([]*Track, len(m.Tracks))}
+		for i := range f.Tracks {
+			f.Tracks[i] = &Track{}
+		}
+	}
 	for i, t := range m.Tracks {
-		f.Tracks[i] = &Track{ID: t.ID, TimeScale: t.TimeScale, Codec: t.Codec}
+		ft := f.Tracks[i]
+		clear(ft.Samples) // drop the payloads of the fragment before
+		ft.ID, ft.TimeScale, ft.Codec, ft.Samples = t.ID, t.TimeScale, t.Codec, ft.Samples[:0]
 	}
 	if err := f.add(b); err != nil {
 		return nil, err

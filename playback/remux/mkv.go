@@ -36,6 +36,7 @@ type Matroska struct {
 	init      *Media
 	tracks    map[int]int // Matroska track number by fMP4 track ID
 	start     []byte      // EBML header and Segment start of the init segment
+	frag      *Media      // the last fragment parsed, reused for the next
 	buf       bytes.Buffer
 	written   int64
 }
@@ -54,10 +55,11 @@ func (m *Matroska) WriteFragment(init, media []byte, at time.Time, tags []Tag) e
 	if err := m.setInit(init); err != nil {
 		return err
 	}
-	f, err := m.init.fragment(media)
+	f, err := m.init.fragment(media, m.frag)
 	if err != nil {
 		return err
 	}
+	m.frag = f
 	m.buf.Write(m.start)
 	if len(tags) > 0 {
 		t := mkvTagsTop{Tags: mkvTags{Tag: []mkvTag{{}}}}

@@ -123,12 +123,16 @@ func (h *Handler) writeClip(ctx context.Context, ex *exchange, src fragmentSourc
 	clip := remux.NewClip(out, start, end)
 	var failure error
 	reading := false
+	var media []byte // reused: Clip.Add keeps no fragment bytes
 	err := src.src.Fragments(ctx, src.stream, sel, func(f playback.Fragment) bool {
 		if !reading && f.ID() != from {
 			return true
 		}
 		reading = true
-		init, media, err := src.read(ctx, f)
+		init, err := src.src.Init(ctx, src.stream, f)
+		if err == nil {
+			media, err = src.src.ReadMedia(ctx, src.stream, f, media)
+		}
 		if err == nil {
 			err = clip.Add(init, media, clipTime(sel, f))
 		}
