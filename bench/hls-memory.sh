@@ -4,6 +4,7 @@
 #
 #   bench/hls-memory.sh [N]          default N = 50
 #   SECONDS_RUN=30 WARMUP=8          measurement window and warm-up
+#   LABEL=text                       names the build in the results (default: the commit)
 #
 # Two runs on a fresh sluice each, side by side: N ffmpeg publishers of the
 # 720p30 4 Mb/s clip of bench/ingest.sh (through ../shared/bench/rtsp-ingest.sh,
@@ -19,6 +20,7 @@ work=${WORK:-/tmp/bench-work/sluice-hls-memory}
 secs=${SECONDS_RUN:-30}
 warm=${WARMUP:-8}
 n=${1:-50}
+label=${LABEL:-$(git rev-parse --short HEAD)}
 mkdir -p "$work" bench/results
 out=bench/results/hls-memory.md
 
@@ -36,8 +38,8 @@ if [ ! -s "$out" ]; then
 	{
 		echo "# Live HLS memory benchmark (bench/hls-memory.sh)"
 		echo
-		echo "| date | N | viewers | RSS base MB | RSS peak MB | RSS MB/stream | srv CPU mean % | parts fetched | player errors | pub failures / lagging | machine busy % |"
-		echo "|---|---|---|---|---|---|---|---|---|---|---|"
+		echo "| date | build | N | viewers | RSS base MB | RSS peak MB | RSS MB/stream | srv CPU mean % | parts fetched | player errors | pub failures / lagging | machine busy % |"
+		echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 	} >"$out"
 fi
 
@@ -70,7 +72,7 @@ for viewers in 0 "$n"; do
 	wait "$pid" || true
 	get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 	perstream[$viewers]=$(get rss_mb_per_stream "$line")
-	echo "| $(date -u +%F) | $n | $viewers | $(get srv_rss_base_mb "$line") | $(get srv_rss_peak_mb "$line") | $(get rss_mb_per_stream "$line") | $(get srv_cpu_mean_pct "$line") | $(get parts "$watch_line") | $(get errors "$watch_line") | $(get pub_failures "$line") / $(get pub_lagging "$line") | $(get machine_busy_pct_allcores "$line") |" >>"$out"
+	echo "| $(date -u +%F) | $label | $n | $viewers | $(get srv_rss_base_mb "$line") | $(get srv_rss_peak_mb "$line") | $(get rss_mb_per_stream "$line") | $(get srv_cpu_mean_pct "$line") | $(get parts "$watch_line") | $(get errors "$watch_line") | $(get pub_failures "$line") / $(get pub_lagging "$line") | $(get machine_busy_pct_allcores "$line") |" >>"$out"
 done
-awk -v a="${perstream[0]}" -v b="${perstream[$n]}" -v n="$n" 'BEGIN{printf "\n%s streams: serving one LL-HLS viewer each costs %.2f MB per stream (%.2f MB/stream watched vs %.2f unwatched)\n\n", n, b-a, b, a}' | tee -a "$out"
+awk -v a="${perstream[0]}" -v b="${perstream[$n]}" -v n="$n" -v l="$label" 'BEGIN{printf "\n%s, %s streams: serving one LL-HLS viewer each costs %.2f MB per stream (%.2f MB/stream watched vs %.2f unwatched)\n\n", l, n, b-a, b, a}' | tee -a "$out"
 echo "results: $out"

@@ -11,19 +11,31 @@ import (
 // retention 0 exists only here. It is safe for concurrent use.
 //
 // Memory: the bytes of the open fragment's parts are always held. Those of
-// closed fragments are held for the keep window only while they are not
-// archived (retention 0, or storage still writing) or while the stream has
-// readers (a View in the last minute); otherwise only their metadata stays
-// and readers take the bytes from the archive.
+// a closed fragment are held while it is not archived (retention 0, or
+// storage still writing) and, once archived, only while the stream has
+// readers (a View in the last minute) and the fragment ends within
+// WatchedBytes of the newest closed fragment's end: what LL-HLS players at
+// the live edge load part by part. Otherwise only its metadata stays (for
+// the keep window, and at least 3 fragments) and readers take the bytes
+// from the archive.
 type Hub struct {
 	keep time.Duration
 	mu   sync.Mutex
 	m    map[string]*liveStream
 }
 
-// readerWindow: a stream viewed this recently keeps its closed fragments'
-// bytes in memory.
+// readerWindow: a stream viewed this recently keeps its newest closed
+// fragments' bytes in memory.
 const readerWindow = time.Minute
+
+// WatchedBytes is how much of a watched stream's archived closed
+// fragments keep their part bytes in memory, newest first (a fragment
+// that ends within it of the newest end): with 1 s, the newest closed
+// fragment only. LL-HLS players hold back a few parts (PART-HOLD-BACK,
+// 0.6 s) from the live edge, inside the open fragment or the one just
+// closed; one that falls further behind loads whole segments from the
+// archive.
+const WatchedBytes = time.Second
 
 // LiveFragment is a fragment on the live edge: open (Closed nil, Parts
 // growing) or closed.
@@ -156,6 +168,7 @@ func (h *Hub) Indexed(stream, session string, index int, number string) {
 		if !s.watched() {
 			dropBytes(f)
 		}
+		h.trim(s)
 		s.notify()
 	}
 }
@@ -194,7 +207,8 @@ func (s *liveStream) find(session string, index int) *LiveFragment {
 	return nil
 }
 
-// trim drops closed fragments beyond the keep window, keeping at least 3.
+// trim drops closed fragments beyond the keep window, keeping at least 3,
+// and the part bytes of archived ones beyond WatchedBytes.
 func (h *Hub) trim(s *liveStream) {
 	var held time.Duration
 	cut := 0
@@ -202,6 +216,9 @@ func (h *Hub) trim(s *liveStream) {
 		f := s.frags[i]
 		if f.Closed == nil {
 			continue
+		}
+		if held >= WatchedBytes && f.Number != "" {
+			dropBytes(f)
 		}
 		held += f.Closed.Duration
 		if held > h.keep && len(s.frags)-i > 3 {

@@ -13,7 +13,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +29,23 @@ import (
 
 type totals struct {
 	playlists, parts, bytes, errors atomic.Int64
+	mu                              sync.Mutex
+	reasons                         map[string]int // error kind -> count
+}
+
+// fail counts an error by kind (its HTTP status, or the error).
+func (t *totals) fail(err error) {
+	t.errors.Add(1)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.reasons == nil {
+		t.reasons = map[string]int{}
+	}
+	msg := err.Error()
+	if i := strings.Index(msg, ": "); i >= 0 {
+		msg = msg[:i] // the HTTP status, or the transport error's operation
+	}
+	t.reasons[msg]++
 }
 
 func main() {
@@ -58,6 +74,9 @@ func main() {
 		}()
 	}
 	wg.Wait()
+	for reason, n := range t.reasons {
+		fmt.Printf("error %q x %d\n", reason, n)
+	}
 	fmt.Printf("streams=%d seconds=%.0f playlists=%d parts=%d bytes=%d errors=%d\n",
 		*n, dur.Seconds(), t.playlists.Load(), t.parts.Load(), t.bytes.Load(), t.errors.Load())
 }
@@ -80,7 +99,7 @@ func watch(ctx context.Context, c *http.Client, playlist string, t *totals) {
 		body, err := fetch(ctx, c, u, t)
 		if err != nil {
 			if ctx.Err() == nil {
-				t.errors.Add(1)
+				t.fail(err)
 				time.Sleep(500 * time.Millisecond)
 			}
 			continue
@@ -99,7 +118,7 @@ func watch(ctx context.Context, c *http.Client, playlist string, t *totals) {
 			if _, err := fetch(ctx, c, ref.String(), t); err == nil {
 				t.parts.Add(1)
 			} else if ctx.Err() == nil {
-				t.errors.Add(1)
+				t.fail(err)
 			}
 		}
 		if pl.msn < 0 {
@@ -177,7 +196,7 @@ func fetch(ctx context.Context, c *http.Client, u string, t *totals) ([]byte, er
 	b, err := io.ReadAll(resp.Body)
 	t.bytes.Add(int64(len(b)))
 	if err == nil && resp.StatusCode != http.StatusOK {
-		err = errors.New(resp.Status)
+		err = fmt.Errorf("%s: %.60s", resp.Status, b)
 	}
 	return b, err
 }
