@@ -74,5 +74,5 @@ for viewers in 0 "$n"; do
 	perstream[$viewers]=$(get rss_mb_per_stream "$line")
 	echo "| $(date -u +%F) | $label | $n | $viewers | $(get srv_rss_base_mb "$line") | $(get srv_rss_peak_mb "$line") | $(get rss_mb_per_stream "$line") | $(get srv_cpu_mean_pct "$line") | $(get parts "$watch_line") | $(get errors "$watch_line") | $(get pub_failures "$line") / $(get pub_lagging "$line") | $(get machine_busy_pct_allcores "$line") |" >>"$out"
 done
-awk -v a="${perstream[0]}" -v b="${perstream[$n]}" -v n="$n" -v l="$label" 'BEGIN{printf "\n%s, %s streams: serving one LL-HLS viewer each costs %.2f MB per stream (%.2f MB/stream watched vs %.2f unwatched)\n\n", l, n, b-a, b, a}' | tee -a "$out"
+awk -v a="${perstream[0]}" -v b="${perstream[$n]}" -v n="$n" -v l="$label" 'BEGIN{printf "%s, %s streams: serving one LL-HLS viewer each costs %.2f MB per stream (%.2f MB/stream watched vs %.2f unwatched)\n", l, n, b-a, b, a}'
 echo "results: $out"

@@ -1,7 +1,9 @@
 // Package auth decides who may use Sluice: access keys (an ID and a secret)
 // with a policy each (which streams, which actions), AWS Signature Version 4
 // verification for the Kinesis Data Streams and Kinesis Video Streams HTTP
-// APIs, and helpers for the other doors (RTSP).
+// APIs, and the other doors: RTSP passwords (RTSPAuth), bearer tokens and
+// the web UI's session cookie for WHIP, WHEP, /hls/ and Sluice's own API
+// (Guard; tokens.go and session.go state the formats).
 //
 // # Keys and policies
 //
@@ -44,6 +46,16 @@
 // FailureLimit.Block. Successes are never limited: a valid signature
 // proves the secret, which cannot be guessed at that rate. Passwords
 // (RTSP) from a blocked address are refused without being checked.
+//
+// # Other doors
+//
+// Guard protects an http.Handler with bearer tokens (a key's derived token,
+// or a minted one limited to one stream, one class and a lifetime) or the
+// UI session cookie (HttpOnly, SameSite=Strict, with a CSRF token required
+// on state-changing requests), and applies the key's policy to an action
+// on the request's stream. Tokens and cookies are HMACs under
+// Config.TokenSecret (shared by every node) and are checked against the
+// key's current policy on every request.
 //
 // Secrets are never logged, never put in error messages and never
 // returned.
