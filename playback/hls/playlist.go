@@ -57,6 +57,19 @@ func partTarget(d time.Duration) time.Duration {
 
 func dateTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
+// hasParts reports whether the playlist lists any part.
+func (m *media) hasParts() bool {
+	if len(m.Tail) > 0 {
+		return true
+	}
+	for _, sg := range m.Segments {
+		if len(sg.Parts) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func (m *media) String() string {
 	var b strings.Builder
 	b.WriteString("#EXTM3U\n")

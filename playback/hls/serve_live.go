@@ -82,6 +82,24 @@ func (s *Server) livePlaylist(ctx context.Context, stream string, low bool, q ur
 			return "", errorf(http.StatusNotFound, "stream %s has no live media (nothing published recently on this server)", stream)
 		}
 		m, pos := s.buildLive(st, v, nums, next, low)
+		if !block && low && v.Live && !m.hasParts() && timeout == nil {
+			// A stream nobody watched holds no closed fragment's parts,
+			// and a fragment that just opened has none yet: wait for its
+			// first part (once, briefly), so that a player's first
+			// playlist shows it parts to start from.
+			_, pt := st.targets()
+			t := time.NewTimer(2 * max(pt, 50*time.Millisecond))
+			defer t.Stop()
+			timeout = t.C
+			select {
+			case <-v.Updated:
+				continue
+			case <-timeout:
+			case <-ctx.Done():
+				return "", ctx.Err()
+			}
+			continue
+		}
 		if !block || pos.reached(msn, part) {
 			return m.String(), nil
 		}
