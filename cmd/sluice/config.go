@@ -109,7 +109,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.IntVar(&c.AutoCreateRetention, "auto-create-retention", 24, "retention in hours of video streams created on publish (0 = live only, nothing archived)")
 	fs.DurationVar(&c.FragmentDuration, "fragment-duration", 2*time.Second, "target fragment duration: a fragment closes at the first keyframe after it")
 	fs.DurationVar(&c.FragmentMaxDuration, "fragment-max-duration", 20*time.Second, "hard cap: a fragment closes here even without a keyframe (players cannot start in the next one until its keyframe)")
-	fs.DurationVar(&c.PartDuration, "part-duration", 200*time.Millisecond, "duration of live-edge parts (LL-HLS)")
+	fs.DurationVar(&c.PartDuration, "part-duration", 200*time.Millisecond, "duration of live-edge parts (LL-HLS); players hold back three parts, so 100ms lowers hls.js latency from ~0.9 s to ~0.6 s at twice the part requests")
 	fs.Var(&c.Cameras, "camera", "camera to pull, repeatable: stream=rtsp://[user:pass@]host[:port]/path, optionally ending #tcp or #udp (default: UDP, then TCP); env/YAML: space-separated or a list")
 	fs.StringVar(&c.WebRTCAddr, "webrtc-addr", ":8189", "UDP address of the ICE mux that every WebRTC session shares (WHIP publishers at /whip/<stream>, WHEP viewers at /whep/<stream>); empty turns WebRTC off")
 	fs.StringVar(&c.WebRTCTCPAddr, "webrtc-tcp-addr", "", "TCP address for ICE over TCP, for clients whose networks block UDP; empty: UDP only")
