@@ -325,10 +325,16 @@ func (c *config) validate() []error {
 		}
 	}
 	if len(c.keys) == 0 && !c.InsecureNoAuth {
-		for _, l := range []struct {
+		type listener struct {
 			key  string
 			addr *string
-		}{{"http-addr", &c.HTTPAddr}, {"rtsp-addr", &c.RTSPAddr}, {"rtsp-udp-rtp-addr", &c.RTSPUDPRTPAddr}, {"rtsp-udp-rtcp-addr", &c.RTSPUDPRTCPAddr}, {"webrtc-addr", &c.WebRTCAddr}, {"webrtc-tcp-addr", &c.WebRTCTCPAddr}, {"rtsps-addr", &c.RTSPSAddr}} {
+		}
+		listeners := []listener{{"http-addr", &c.HTTPAddr}, {"rtsp-addr", &c.RTSPAddr}, {"rtsp-udp-rtp-addr", &c.RTSPUDPRTPAddr},
+			{"rtsp-udp-rtcp-addr", &c.RTSPUDPRTCPAddr}, {"webrtc-addr", &c.WebRTCAddr}, {"webrtc-tcp-addr", &c.WebRTCTCPAddr}}
+		if c.TLSCert != "" {
+			listeners = append(listeners, listener{"rtsps-addr", &c.RTSPSAddr})
+		}
+		for _, l := range listeners {
 			if err := loopbackOnly(l.key, l.addr, &c.openNotes); err != nil {
 				errs = append(errs, err)
 			}
