@@ -51,7 +51,28 @@ func (l *Library) Append(ctx context.Context, stream string, in Info) (string, e
 	if res[0].Err != nil {
 		return "", res[0].Err
 	}
-	return res[0].SequenceNumber, nil
+	number := res[0].SequenceNumber
+	if seq, ok := streams.SequenceMessage(number); ok && l.cache != nil && (seq+1)%blockMessages == 0 {
+		l.warm(ctx, stream, seq-(blockMessages-1))
+	}
+	return number, nil
+}
+
+// warm reads the index block that starts at message from, which an
+// Append just completed, into the cache, so that listings on the node
+// that records a stream find its index in memory. It costs one read of
+// the block per blockMessages appends; a failure only leaves the block
+// for the next listing to read.
+func (l *Library) warm(ctx context.Context, stream string, from uint64) {
+	first, last, ok, err := l.core.ShardRange(ctx, stream, indexShard)
+	if err != nil || !ok {
+		return
+	}
+	end := from + blockMessages - 1
+	_ = l.scan(ctx, stream, first, last, from, func(number string, _ []byte) bool {
+		seq, _ := streams.SequenceMessage(number)
+		return seq <= end
+	})
 }
 
 // seek returns the number of the first fragment whose selected time is at
