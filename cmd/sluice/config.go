@@ -63,8 +63,10 @@ type config struct {
 	TLSCert   string
 	TLSKey    string
 	RTSPSAddr string
-	// tls is the loaded certificate (validate), nil without --tls-cert.
-	tls *tls.Config
+	// tls serves the loaded certificate (validate), nil without
+	// --tls-cert; certs holds it (SIGHUP reloads it).
+	tls   *tls.Config
+	certs *certHolder
 
 	AccessKeys     secretList
 	AccessKeysFile string
@@ -294,16 +296,11 @@ func (c *config) validate() []error {
 		c.keys = append(c.keys, k)
 	}
 	if c.AccessKeysFile != "" {
-		if f, err := os.Open(c.AccessKeysFile); err != nil {
+		fileKeys, err := loadKeysFile(c.AccessKeysFile)
+		if err != nil {
 			bad("access-keys-file", "%v", err)
-		} else {
-			fileKeys, err := auth.LoadKeys(f)
-			f.Close()
-			if err != nil {
-				bad("access-keys-file", "%s: %v", c.AccessKeysFile, err)
-			}
-			c.keys = append(c.keys, fileKeys...)
 		}
+		c.keys = append(c.keys, fileKeys...)
 	}
 	if _, err := auth.NewKeys(c.keys); err != nil {
 		bad("access-key", "%v", err)
@@ -312,11 +309,11 @@ func (c *config) validate() []error {
 	case (c.TLSCert == "") != (c.TLSKey == ""):
 		bad("tls-cert", "--tls-cert and --tls-key go together")
 	case c.TLSCert != "":
-		cert, err := tls.LoadX509KeyPair(c.TLSCert, c.TLSKey)
-		if err != nil {
-			bad("tls-cert", "loading %s and %s: %v", c.TLSCert, c.TLSKey, err)
+		h := &certHolder{certFile: c.TLSCert, keyFile: c.TLSKey}
+		if err := h.load(); err != nil {
+			bad("tls-cert", "%v", err)
 		} else {
-			c.tls = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+			c.certs, c.tls = h, h.tlsConfig()
 		}
 	}
 	if c.RTSPSAddr != "" && c.TLSCert != "" {
@@ -350,6 +347,21 @@ func (c *config) validate() []error {
 		bad("shutdown-timeout", "must be positive")
 	}
 	return errs
+}
+
+// loadKeysFile reads the keys of --access-keys-file (at start and on
+// SIGHUP). Errors name the file, never a secret.
+func loadKeysFile(path string) ([]auth.Key, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	keys, err := auth.LoadKeys(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return keys, nil
 }
 
 // envName maps a flag name to its environment variable: data-dir -> SLUICE_DATA_DIR.

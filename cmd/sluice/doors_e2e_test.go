@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -18,6 +19,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -31,7 +33,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string) {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "sluice test"},
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "sluice test"},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
 		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
@@ -247,6 +249,73 @@ func TestDoors(t *testing.T) {
 
 	if log := srv.log.String(); strings.Contains(log, "secret-1") {
 		t.Fatalf("a secret is in the log")
+	}
+}
+
+// TestReloadOnHangup: SIGHUP re-reads the keys file and the TLS
+// certificate; a file that does not load leaves the old keys in use.
+func TestReloadOnHangup(t *testing.T) {
+	dir := t.TempDir()
+	keys := filepath.Join(dir, "keys.yaml")
+	writeKeys := func(body string) {
+		if err := os.WriteFile(keys, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeKeys("- {id: AKIDOLD, secret: old-secret-1, streams: ['*'], actions: ['*']}\n")
+	cert, key := selfSigned(t, dir)
+	srv := startServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys, "--tls-cert", cert, "--tls-key", key)
+	serial := func() string {
+		c, err := tls.Dial("tcp", strings.TrimPrefix(srv.url, "https://"), &tls.Config{InsecureSkipVerify: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
+	}
+	oldTok, newTok := tokenOf(t, "AKIDOLD:old-secret-1"), tokenOf(t, "AKIDNEW:new-secret-1")
+	status := func(tok string) int {
+		st, _ := doorCall(t, "GET", srv.url+"/api/v1/streams", tok, "", "")
+		return st
+	}
+	if status(oldTok) != 200 || status(newTok) != 401 {
+		t.Fatalf("before the reload: old key %d, new key %d", status(oldTok), status(newTok))
+	}
+	before := serial()
+	hangup := func(logLine string) {
+		t.Helper()
+		n := strings.Count(srv.log.String(), logLine)
+		if err := srv.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, "the reload's log line", func() bool { return strings.Count(srv.log.String(), logLine) > n })
+	}
+
+	// A keys file that does not parse: logged, the old key still works.
+	writeKeys("- {id: AKIDNEW, secret: [not a string]}\n")
+	hangup("reload failed")
+	if status(oldTok) != 200 {
+		t.Fatal("a failed reload dropped the old key")
+	}
+
+	writeKeys("- {id: AKIDNEW, secret: new-secret-1, streams: ['*'], actions: ['*']}\n")
+	newDir := t.TempDir()
+	newCert, newKey := selfSigned(t, newDir)
+	for from, to := range map[string]string{newCert: cert, newKey: key} {
+		b, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hangup("reloaded")
+	if status(oldTok) != 401 || status(newTok) != 200 {
+		t.Fatalf("after the reload: old key %d, new key %d", status(oldTok), status(newTok))
+	}
+	if after := serial(); after == before {
+		t.Fatalf("the certificate was not reloaded (serial %s)", after)
 	}
 }
 

@@ -237,3 +237,24 @@ func TestGuardOpen(t *testing.T) {
 		t.Fatalf("open guard: %d", rec.Code)
 	}
 }
+
+func TestSetKeys(t *testing.T) {
+	g := newGuardRig(t, auth.FailureLimit{Disabled: true})
+	cam := auth.DeriveToken(gCam.ID, gCam.Secret)
+	if err := g.v.SetKeys(nil); err == nil {
+		t.Fatal("a reload to no keys (open) was accepted")
+	}
+	if err := g.v.SetKeys([]auth.Key{gAdmin, gAdmin}); err == nil {
+		t.Fatal("a repeated key ID was accepted")
+	}
+	if err := auth.New(auth.Config{Logger: quietLogger()}).SetKeys([]auth.Key{gAdmin}); err == nil {
+		t.Fatal("an open Verifier took keys")
+	}
+	st, body := g.call(nil, "GET", "/watch/cam-1", cam)
+	g.want(200, "ok AKIDCAM", st, body)
+	if err := g.v.SetKeys([]auth.Key{gAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	st, body = g.call(nil, "GET", "/watch/cam-1", cam)
+	g.want(401, "unknown access key", st, body)
+}

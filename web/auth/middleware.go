@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -77,7 +78,7 @@ func (c Config) Validate() error {
 // concurrent use; its only mutable state is the failure limiter.
 type Verifier struct {
 	cfg         Config
-	keys        Keys
+	keys        atomic.Pointer[Keys] // replaced whole by SetKeys
 	lim         *limiter
 	log         *slog.Logger
 	tokenSecret []byte
@@ -110,11 +111,34 @@ func New(cfg Config) *Verifier {
 	for _, k := range cfg.Keys {
 		keys[k.ID] = k
 	}
-	return &Verifier{cfg: cfg, keys: keys, lim: newLimiter(cfg.FailureLimit, cfg.Now), log: cfg.Logger.With("component", "auth"), tokenSecret: secret}
+	v := &Verifier{cfg: cfg, lim: newLimiter(cfg.FailureLimit, cfg.Now), log: cfg.Logger.With("component", "auth"), tokenSecret: secret}
+	v.keys.Store(&keys)
+	return v
 }
 
 // Open reports whether the Verifier has no keys (everything is allowed).
-func (v *Verifier) Open() bool { return len(v.keys) == 0 }
+// It never changes over a Verifier's life (SetKeys keeps it).
+func (v *Verifier) Open() bool { return len(v.keySet()) == 0 }
+
+// keySet is the current set of keys.
+func (v *Verifier) keySet() Keys { return *v.keys.Load() }
+
+// SetKeys replaces the keys (a reload of the keys file): requests from
+// then on are checked against the new set, tokens and sessions of
+// removed keys stop working. It refuses keys that Config.Validate would
+// refuse, and a change between none and some keys (an open server would
+// close or a closed one open: restart for that).
+func (v *Verifier) SetKeys(keys []Key) error {
+	if err := (Config{Keys: keys}).Validate(); err != nil {
+		return err
+	}
+	if (len(keys) == 0) != v.Open() {
+		return errors.New("auth: a reload cannot switch between no access keys (open) and some; restart to do that")
+	}
+	set, _ := NewKeys(keys) // checked by Validate
+	v.keys.Store(&set)
+	return nil
+}
 
 type ctxKey struct{}
 

@@ -11,7 +11,7 @@ import (
 // failures: callers that face guessing use the address limit (RTSPAuth
 // does).
 func (v *Verifier) Authenticate(id, secret string) (Key, bool) {
-	key, found := v.keys.Lookup(id)
+	key, found := v.keySet().Lookup(id)
 	want := key.Secret
 	if !found {
 		want = "\x00not a key\x00"

@@ -49,7 +49,7 @@ func RTSPAuth(v *Verifier) func(rtsp.AuthRequest) error {
 		ok := false
 		if ar.Pass != "" {
 			key, ok = v.Authenticate(ar.User, ar.Pass)
-		} else if k, found := v.keys.Lookup(ar.User); found && ar.Verify != nil {
+		} else if k, found := v.keySet().Lookup(ar.User); found && ar.Verify != nil {
 			key, ok = k, ar.Verify(k.ID, k.Secret)
 		}
 		if !ok {

@@ -65,7 +65,7 @@ func (v *Verifier) session(value string) (Key, time.Time, error) {
 	if !v.cfg.Now().Before(exp) {
 		return Key{}, time.Time{}, fmt.Errorf("%w: the session ended at %s (log in again)", ErrTokenExpired, exp.UTC().Format(time.RFC3339))
 	}
-	key, found := v.keys.Lookup(c.Key)
+	key, found := v.keySet().Lookup(c.Key)
 	if !found {
 		return Key{}, time.Time{}, fmt.Errorf("%w: the session's access key no longer exists", ErrTokenInvalid)
 	}

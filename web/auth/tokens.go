@@ -136,7 +136,7 @@ func (v *Verifier) Bearer(token string) (Key, Grant, error) {
 		if i < 0 {
 			return Key{}, Grant{}, fmt.Errorf("%w: malformed", ErrTokenInvalid)
 		}
-		key, found := v.keys.Lookup(rest[:i])
+		key, found := v.keySet().Lookup(rest[:i])
 		if !found {
 			return Key{}, Grant{}, fmt.Errorf("%w: unknown access key", ErrTokenInvalid)
 		}
@@ -161,7 +161,7 @@ func (v *Verifier) Bearer(token string) (Key, Grant, error) {
 		if !v.cfg.Now().Before(exp) {
 			return Key{}, Grant{}, fmt.Errorf("%w at %s", ErrTokenExpired, exp.UTC().Format(time.RFC3339))
 		}
-		key, found := v.keys.Lookup(c.Key)
+		key, found := v.keySet().Lookup(c.Key)
 		if !found {
 			return Key{}, Grant{}, fmt.Errorf("%w: its access key no longer exists", ErrTokenInvalid)
 		}

@@ -61,7 +61,7 @@ func (v *Verifier) verify(r *http.Request, service string, body []byte, bodyRead
 	if sig.scope.service != service {
 		return verified{}, fail(ErrInvalidSig, "Credential should be scoped to correct service: '%s'.", service)
 	}
-	key, ok := v.keys.Lookup(sig.scope.keyID)
+	key, ok := v.keySet().Lookup(sig.scope.keyID)
 	if !ok {
 		return verified{}, fail(ErrUnrecognized, msgUnrecognized)
 	}
