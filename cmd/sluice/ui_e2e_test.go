@@ -82,6 +82,8 @@ func TestWebUI(t *testing.T) {
 		CookieVisibleToScript bool
 		LoggedOut             bool
 		AfterLogout           int
+		WatchLinkFrames       int
+		WatchWithoutToken     string
 	}
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("%v: %s", err, b)
@@ -112,6 +114,9 @@ func TestWebUI(t *testing.T) {
 	}
 	if !out.LoginRefused || out.Cookie == nil || !out.Cookie.HTTPOnly || out.Cookie.SameSite != "Strict" || out.CookieVisibleToScript {
 		t.Fatalf("login: wrong secret refused %v, cookie %+v, visible to scripts %v", out.LoginRefused, out.Cookie, out.CookieVisibleToScript)
+	}
+	if out.WatchLinkFrames <= 10 || !strings.HasPrefix(out.WatchWithoutToken, "401") {
+		t.Fatalf("watch link: %d frames with its token; without: %q", out.WatchLinkFrames, out.WatchWithoutToken)
 	}
 	if !out.LoggedOut || out.AfterLogout != 401 {
 		t.Fatalf("logout: form shown %v, API after logout %d (want 401)", out.LoggedOut, out.AfterLogout)

@@ -6,8 +6,9 @@
 // --login: the server has access keys. The UI must show its login form;
 // a wrong secret is refused on the form; the right one logs in (the
 // session cookie must be HttpOnly and SameSite=Strict); every step below
-// then runs logged in, and at the end logging out shows the form again
-// and the API refuses the old page.
+// then runs logged in; the stream page's watch link plays in a page with
+// no session (its token), the watch page without it is refused; at the
+// end logging out shows the form again and the API refuses the old page.
 // --only live stops after the live view (and names its screenshot
 // stream-live-<mode>).
 //
@@ -41,7 +42,7 @@ const ctx = await chromium.launchPersistentContext(profile, {
 const shot = (page, name) => page.screenshot({ path: join(opts.artifacts, name + '.png'), fullPage: true });
 try {
   const page = await ctx.newPage();
-  page.on('pageerror', (e) => out.errors.push(String(e)));
+  page.on('pageerror', (e) => out.errors.push(String(e) + ' at ' + page.url() + ' ' + (e.stack || '').split('\n').slice(1, 3).join(' / ')));
   await page.setViewportSize({ width: 1280, height: 900 });
 
   if (opts.login) {
@@ -126,6 +127,24 @@ try {
   await shot(page, 'datastreams');
 
   if (opts.login) {
+    // The stream page's WebRTC watch link carries a token for this stream:
+    // it plays in a page with no session at all; without the token, 401.
+    await page.goto(`${opts.base}/ui/#/stream/${encodeURIComponent(opts.stream)}`);
+    await page.click('#watch-link');
+    await page.waitForFunction(() => window.sluiceLastPageLink, null, { timeout: 10000 });
+    const link = await page.evaluate(() => window.sluiceLastPageLink);
+    const session = await ctx.cookies();
+    await ctx.clearCookies();
+    const w = await ctx.newPage();
+    await w.goto(link);
+    await w.waitForFunction(() => window.sluice && window.sluice.framesDecoded > 10, null, { timeout: 20000 });
+    out.watchLinkFrames = await w.evaluate(() => window.sluice.framesDecoded);
+    await w.goto(`${opts.base}/watch/${encodeURIComponent(opts.stream)}`);
+    await w.waitForFunction(() => window.sluice && window.sluice.error, null, { timeout: 10000 });
+    out.watchWithoutToken = await w.evaluate(() => window.sluice.error);
+    await w.close();
+    await ctx.addCookies(session);
+
     await page.click('#logout');
     await page.locator('form#login').waitFor({ timeout: 10000 });
     out.loggedOut = true;

@@ -157,7 +157,9 @@ async function streamPage(name) {
     video, state, clock,
     h('div', { class: 'inline' },
       h('button', { onclick: () => player.live(name) }, 'Live'),
-      h('button', { class: 'secondary', onclick: share }, 'Copy share link')),
+      h('button', { class: 'secondary', onclick: share }, 'Copy share link'),
+      h('button', { class: 'secondary', id: 'watch-link', onclick: () => pageLink('watch', 'read') }, 'Copy WebRTC watch link'),
+      h('button', { class: 'secondary', id: 'publish-link', onclick: () => pageLink('publish', 'write') }, 'Copy publish link')),
     h('h2', {}, 'Recorded timeline (last 24 hours)'), bar, axis,
     h('div', { class: 'inline' }, selInfo, ' ',
       h('button', { id: 'export', onclick: exportClip }, 'Download MP4')), progress,
@@ -258,6 +260,19 @@ async function streamPage(name) {
       await navigator.clipboard.writeText(url).catch(() => {});
       toast(`Link copied (valid until ${fmtTime(expires)})`);
       window.sluiceLastShare = url;
+    } catch (err) { toast(err.message); }
+  }
+
+  // pageLink copies a link to the minimal WebRTC watch or publish page
+  // with a bearer token for this stream alone (a day, in the URL fragment,
+  // which browsers never send to servers).
+  async function pageLink(page, access) {
+    try {
+      const t = await api('POST', '/tokens', { stream: name, access, ttl_seconds: 86400 });
+      const url = `${location.origin}/${page}/${encodeURIComponent(name)}#token=${encodeURIComponent(t.token)}`;
+      await navigator.clipboard.writeText(url).catch(() => {});
+      toast(`${page === 'watch' ? 'Watch' : 'Publish'} link copied (valid until ${fmtTime(t.expires)})`);
+      window.sluiceLastPageLink = url;
     } catch (err) { toast(err.message); }
   }
 

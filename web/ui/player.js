@@ -120,32 +120,43 @@ export class Player {
       await append(await fetchBuf(uri));
       appended.add(uri);
     };
-    for (;;) {
-      if (stopped) return;
-      const text = await (await fetch(url)).text();
-      const pl = parsePlaylist(text);
-      // A live LL-HLS join starts at the newest complete segment: older
-      // ones are marked as seen.
-      if (live && !joined) {
-        joined = true;
-        const done = pl.segments.filter((x) => x.uri);
-        for (const x of done.slice(0, -1)) { appended.add(x.uri); for (const p of x.parts) appended.add(p); }
-      }
-      for (const seg of pl.segments) {
+    try {
+      await loop();
+    } catch (e) {
+      // The stream ended, the session expired, the server went away: say
+      // so and stop (a reload of the page starts again).
+      if (!stopped) this.state(`Stopped: ${e.message}`);
+    }
+    async function loop() {
+      for (;;) {
         if (stopped) return;
-        if (seg.uri && appended.has(seg.uri)) continue;
-        const partsDone = seg.parts.filter((p) => appended.has(p)).length;
-        if (seg.uri && partsDone === 0) {
-          await appendItem(seg.uri, seg.map); // a whole segment
-        } else {
-          for (const p of seg.parts) if (!appended.has(p)) await appendItem(p, seg.map); // the parts
-          if (seg.uri) appended.add(seg.uri);
+        const res = await fetch(url);
+        const text = await res.text();
+        if (!res.ok) throw new Error(`playlist ${res.status}: ${(/"error":"([^"]*)"/.exec(text) || [])[1] || text.slice(0, 100)}`);
+        const pl = parsePlaylist(text);
+        // A live LL-HLS join starts at the newest complete segment: older
+        // ones are marked as seen.
+        if (live && !joined) {
+          joined = true;
+          const done = pl.segments.filter((x) => x.uri);
+          for (const x of done.slice(0, -1)) { appended.add(x.uri); for (const p of x.parts) appended.add(p); }
         }
-        if (!live) await start(true); // replay: start as soon as the wanted time is in
+        for (const seg of pl.segments) {
+          if (stopped) return;
+          if (seg.uri && appended.has(seg.uri)) continue;
+          const partsDone = seg.parts.filter((p) => appended.has(p)).length;
+          if (seg.uri && partsDone === 0) {
+            await appendItem(seg.uri, seg.map); // a whole segment
+          } else {
+            for (const p of seg.parts) if (!appended.has(p)) await appendItem(p, seg.map); // the parts
+            if (seg.uri) appended.add(seg.uri);
+          }
+          if (!live) await start(true); // replay: start as soon as the wanted time is in
+        }
+        if (live && sb) await start(true); // live: start near the newest part appended
+        if (!live && pl.ended) { try { mediaSource.endOfStream(); } catch (e) {} return; }
+        await new Promise((r) => setTimeout(r, pl.partTarget ? 200 : Math.max(500, (pl.target || 2) * 500)));
       }
-      if (live && sb) await start(true); // live: start near the newest part appended
-      if (!live && pl.ended) { try { mediaSource.endOfStream(); } catch (e) {} return; }
-      await new Promise((r) => setTimeout(r, pl.partTarget ? 200 : Math.max(500, (pl.target || 2) * 500)));
     }
   }
 }
