@@ -238,6 +238,43 @@ func TestDoors(t *testing.T) {
 		t.Fatalf("an expired token: %d %s", st, body)
 	}
 
+	// The UI session over HTTPS: a Secure, HttpOnly, SameSite=Strict
+	// cookie; a state-changing request with it needs the CSRF token.
+	resp, err := insecureClient.Post(srv.url+"/api/v1/login", "application/json",
+		strings.NewReader(`{"access_key_id":"AKIDADMIN","secret_access_key":"admin-secret-1"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sess struct {
+		CSRF string `json:"csrf_token"`
+	}
+	json.NewDecoder(resp.Body).Decode(&sess)
+	resp.Body.Close()
+	cookies := resp.Cookies()
+	if resp.StatusCode != 200 || len(cookies) != 1 || !cookies[0].Secure || !cookies[0].HttpOnly || cookies[0].SameSite != http.SameSiteStrictMode || sess.CSRF == "" {
+		t.Fatalf("login over HTTPS: %d %+v", resp.StatusCode, cookies)
+	}
+	withCookie := func(csrf string) int {
+		req, _ := http.NewRequest("POST", srv.url+"/api/v1/streams", strings.NewReader(`{"name":"cam-ui"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.AddCookie(cookies[0])
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		resp, err := insecureClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if st := withCookie(""); st != 403 {
+		t.Fatalf("a cookie-authenticated POST without the CSRF token: %d", st)
+	}
+	if st := withCookie(sess.CSRF); st != 201 {
+		t.Fatalf("a cookie-authenticated POST with the CSRF token: %d", st)
+	}
+
 	// The AWS CLI over HTTPS with SigV4.
 	requireTool(t, awsCLI)
 	cmd := exec.Command(awsCLI, "--endpoint-url", srv.url, "--no-verify-ssl", "--output", "json", "kinesisvideo", "describe-stream", "--stream-name", "cam-rtsp")
