@@ -20,11 +20,8 @@ func mediaError(err error) error {
 	return err
 }
 
-// AWS error names of the media operations. Their statuses (all 400) must
-// be rows of errorTable.
-// TODO(lead): add to errorTable: {nil, errMissingCodecPrivateData, 400},
-// {nil, errUnsupportedMediaType, 400}, {nil, errInvalidMediaFrame, 400},
-// {nil, errNoDataRetention, 400}.
+// AWS error names of the media operations; their statuses (all 400) are
+// rows of errorTable.
 const (
 	errMissingCodecPrivateData = "MissingCodecPrivateDataException"
 	errUnsupportedMediaType    = "UnsupportedStreamMediaTypeException"
