@@ -68,7 +68,10 @@ func serve(ctx context.Context, cfg config) error {
 	defer archive.Close()
 
 	hub := fragments.NewHub(0)
-	rel := relay.New() // live units for WHEP viewers
+	var rel *relay.Relay // live units for WHEP viewers; nil (nothing kept) without WebRTC
+	if cfg.WebRTCAddr != "" {
+		rel = relay.New()
+	}
 	recorder := ingest.NewRecorder(library, archive, hub, ingest.RecorderConfig{
 		Relay:                rel,
 		AutoCreate:           cfg.AutoCreate,
