@@ -70,14 +70,26 @@ type liveStream struct {
 func (s *liveStream) watched() bool { return time.Since(s.readAt) < readerWindow }
 
 // dropBytes forgets a closed fragment's part bytes (they are archived).
+// It replaces f.Parts with a new slice: Views share the old backing array
+// and go on reading it.
 func dropBytes(f *LiveFragment) {
+	held := false
+	for _, p := range f.Parts {
+		held = held || p.Bytes != nil
+	}
+	if !held {
+		return
+	}
+	parts := make([]*Part, len(f.Parts))
 	for i, p := range f.Parts {
 		if p.Bytes != nil {
 			c := *p
 			c.Bytes = nil
-			f.Parts[i] = &c
+			p = &c
 		}
+		parts[i] = p
 	}
+	f.Parts = parts
 }
 
 // NewHub returns a hub keeping about keep of closed fragments per stream

@@ -64,6 +64,9 @@ go vet ./...
 echo "== go test (embedded JetStream)"
 go test -count=1 -timeout 20m ./...
 
+echo "== go test -race (the in-process packages; the binary's end-to-end tests run without it: SLUICE_E2E_RACE=1 for those)"
+go test -race -count=1 -timeout 20m ./fragments/... ./playback/... ./storage/... ./ingest/... ./web/...
+
 echo "== go test (stream core on an external nats-server $nats_server_version)"
 natsdir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"

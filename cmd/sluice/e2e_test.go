@@ -31,7 +31,11 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "sluice")
-	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	args := []string{"build", "-o", binary}
+	if os.Getenv("SLUICE_E2E_RACE") != "" {
+		args = append(args, "-race") // every server's log is checked for data races (startServerEnv)
+	}
+	out, err := exec.Command("go", append(args, ".")...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building sluice: %v\n%s", err, out)
 		os.Exit(1)
@@ -87,7 +91,12 @@ func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) 
 	}
 	s := &server{cmd: cmd, url: fmt.Sprintf("%s://127.0.0.1:%d", scheme, port), rtsp: fmt.Sprintf("rtsp://127.0.0.1:%d", rtspPort), log: log, done: make(chan struct{})}
 	go func() { cmd.Wait(); close(s.done) }()
-	t.Cleanup(func() { s.kill() })
+	t.Cleanup(func() {
+		s.kill()
+		if log := s.log.String(); strings.Contains(log, "WARNING: DATA RACE") {
+			t.Errorf("the server raced:\n%s", log[strings.Index(log, "WARNING: DATA RACE"):])
+		}
+	})
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		resp, err := client.Get(s.url + "/readyz")
 		if err == nil {

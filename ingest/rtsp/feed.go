@@ -38,6 +38,14 @@ type feed struct {
 	tracks []*track
 	closed bool
 	stats  feedStats
+	last   time.Time // arrival of the newest packet
+}
+
+// lastPacket is when the newest packet arrived (zero before any).
+func (f *feed) lastPacket() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.last
 }
 
 // feedStats counts what a feed did, for logs and tests.
@@ -78,6 +86,7 @@ func (f *feed) packet(t *track, pkt *rtp.Packet) {
 		return
 	}
 	f.stats.Packets++
+	f.last = time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			f.decodeError(t, fmt.Errorf("decoder panic: %v", r))

@@ -3,6 +3,7 @@ package rtsp
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bluenviron/gortsplib/v4"
 	"github.com/bluenviron/gortsplib/v4/pkg/base"
@@ -23,6 +24,7 @@ type publish struct {
 	remote string
 	set    trackSet
 	feed   *feed // set on RECORD
+	udp    bool  // the media come over UDP (set on RECORD)
 }
 
 var (
@@ -32,7 +34,36 @@ var (
 	_ gortsplib.ServerHandlerOnPlay         = (*handler)(nil)
 	_ gortsplib.ServerHandlerOnPause        = (*handler)(nil)
 	_ gortsplib.ServerHandlerOnSessionClose = (*handler)(nil)
+	_ gortsplib.ServerHandlerOnRequest      = (*handler)(nil)
 )
+
+// UDP drain at TEARDOWN: a publisher's last RTP packets over UDP may
+// arrive after its TEARDOWN over TCP. Before a TEARDOWN of a UDP session
+// is handled, its packets are awaited until none came for udpQuiet, for
+// at most udpDrainMax.
+const (
+	udpQuiet    = 40 * time.Millisecond
+	udpDrainMax = 300 * time.Millisecond
+)
+
+// OnRequest runs before gortsplib handles each request, on the
+// connection's goroutine: it holds a TEARDOWN of a UDP session until the
+// session's in-flight packets are in (the UDP listener delivers them on
+// its own goroutine meanwhile).
+func (h *handler) OnRequest(sc *gortsplib.ServerConn, req *base.Request) {
+	if req.Method != base.Teardown || sc.Session() == nil {
+		return
+	}
+	p, _ := sc.Session().UserData().(*publish)
+	if p == nil || p.feed == nil || !p.udp {
+		return
+	}
+	for deadline := time.Now().Add(udpDrainMax); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if time.Since(p.feed.lastPacket()) >= udpQuiet {
+			return
+		}
+	}
+}
 
 // OnConnClose logs why a connection ended.
 func (h *handler) OnConnClose(ctx *gortsplib.ServerHandlerOnConnCloseCtx) {
@@ -110,7 +141,7 @@ func (h *handler) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Respo
 		return res, nil
 	}
 	f.start(sess)
-	p.feed = f
+	p.feed, p.udp = f, strings.HasPrefix(transport, "udp")
 	for _, t := range p.set.tracks {
 		ctx.Session.OnPacketRTP(t.media, t.format, func(pkt *rtp.Packet) { f.packet(t, pkt) })
 	}
