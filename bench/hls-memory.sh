@@ -5,6 +5,7 @@
 #   bench/hls-memory.sh [N]          default N = 50
 #   SECONDS_RUN=30 WARMUP=8          measurement window and warm-up
 #   LABEL=text                       names the build in the results (default: the commit)
+#   PART=200ms                       --part-duration of the server
 #
 # Two runs on a fresh sluice each, side by side: N ffmpeg publishers of the
 # 720p30 4 Mb/s clip of bench/ingest.sh (through ../shared/bench/rtsp-ingest.sh,
@@ -21,6 +22,7 @@ secs=${SECONDS_RUN:-30}
 warm=${WARMUP:-8}
 n=${1:-50}
 label=${LABEL:-$(git rev-parse --short HEAD)}
+part=${PART:-200ms}
 mkdir -p "$work" bench/results
 out=bench/results/hls-memory.md
 
@@ -50,7 +52,7 @@ for viewers in 0 "$n"; do
 	http=$(free_port)
 	rtsp=$(free_port)
 	"$work/sluice" --data-dir "$data" --http-addr "127.0.0.1:$http" --rtsp-addr "127.0.0.1:$rtsp" \
-		--rtsp-udp=false --webrtc-addr "" --log-level warn >"$work/sluice-$viewers.log" 2>&1 &
+		--rtsp-udp=false --webrtc-addr "" --part-duration "$part" --log-level warn >"$work/sluice-$viewers.log" 2>&1 &
 	pid=$!
 	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && break; sleep 0.1; done
 	watch_line="parts=0 errors=0"
