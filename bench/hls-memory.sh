@@ -13,7 +13,8 @@
 # one LL-HLS player per stream (bench/hlswatch: blocking playlist reloads,
 # every part downloaded). Reported per stream: (peak RSS - RSS before
 # publishing) / N for both runs, and the difference, which is what serving
-# the viewers costs. Results go to bench/results/hls-memory.md.
+# the viewers costs. Rows are appended to the table in
+# bench/results/hls-memory.md; the serving-cost line is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 harness=${HARNESS:-../shared/bench}
