@@ -386,6 +386,12 @@ func TestThroughputLimits(t *testing.T) {
 			wantKind(t, err, streams.ErrThroughputExceeded)
 		}
 	}
+	// The server's own tail reads neither wait for nor spend the budget.
+	for i := range 5 {
+		if _, err := c.TailRecords(bg, it, 1); err != nil {
+			t.Fatalf("tail read %d: %v", i, err)
+		}
+	}
 }
 
 func TestSubscribeToShard(t *testing.T) {

@@ -85,8 +85,19 @@ func (c *Core) position(ctx context.Context, m *streamMeta, sh *shardMeta, typ I
 
 // GetRecords reads up to limit records (and at most 10 MiB) from an
 // iterator. NextIterator is empty, and ChildShards set, once a closed shard
-// has been read to its end.
+// has been read to its end. Reads count against the shard's read limits.
 func (c *Core) GetRecords(ctx context.Context, iter string, limit int) (GetRecordsResult, error) {
+	return c.getRecords(ctx, iter, limit, true)
+}
+
+// TailRecords is GetRecords for the server's own readers (the web UI's
+// live tail): its reads do not count against the shard's read limits,
+// which belong to the API's clients, and are never throttled.
+func (c *Core) TailRecords(ctx context.Context, iter string, limit int) (GetRecordsResult, error) {
+	return c.getRecords(ctx, iter, limit, false)
+}
+
+func (c *Core) getRecords(ctx context.Context, iter string, limit int, metered bool) (GetRecordsResult, error) {
 	it, err := c.decodeIterator(iter)
 	if err != nil {
 		return GetRecordsResult{}, err
@@ -107,7 +118,7 @@ func (c *Core) GetRecords(ctx context.Context, iter string, limit int) (GetRecor
 		return GetRecordsResult{}, errf(ErrNotFound, "Shard %s in stream %s under account %s does not exist", shardID(it.Shard), m.Name, c.cfg.AccountID)
 	}
 	now := c.cfg.Now()
-	if !c.limits.allowRead(m.ID, sh.Index, now) {
+	if metered && !c.limits.allowRead(m.ID, sh.Index, now) {
 		return GetRecordsResult{}, errf(ErrThroughputExceeded, "Rate exceeded for shard %s in stream %s under account %s.", shardID(sh.Index), m.Name, c.cfg.AccountID)
 	}
 
@@ -115,7 +126,9 @@ func (c *Core) GetRecords(ctx context.Context, iter string, limit int) (GetRecor
 	if err != nil {
 		return GetRecordsResult{}, err
 	}
-	c.limits.chargeRead(m.ID, sh.Index, pg.bytes, now)
+	if metered {
+		c.limits.chargeRead(m.ID, sh.Index, pg.bytes, now)
+	}
 
 	res := GetRecordsResult{Stream: m.Name, Records: pg.records, MillisBehindLatest: pg.behind.Milliseconds()}
 	next := it

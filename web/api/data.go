@@ -138,7 +138,7 @@ func (h *Handler) tailData(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 		}
 		for shard, it := range its {
-			res, err := h.d.Data.GetRecords(r.Context(), it, 1000)
+			res, err := h.d.Data.TailRecords(r.Context(), it, 1000) // not the clients' read budget
 			if err != nil {
 				fmt.Fprintf(w, "event: error\ndata: %q\n\n", err.Error())
 				delete(its, shard)
