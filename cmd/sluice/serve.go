@@ -97,7 +97,7 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 	verifier := auth.New(auth.Config{Keys: cfg.keys, Region: cfg.Region, Logger: log, IteratorStream: streams.IteratorStream,
-		TokenSecret: tokenSecret, SecureCookies: cfg.tls != nil})
+		TokenSecret: tokenSecret, SecureCookies: cfg.tls != nil || strings.HasPrefix(cfg.PublicURL, "https://")}) // behind a TLS proxy too
 	reloadOnHangup(ctx, &cfg, verifier, log)
 	if verifier.Open() {
 		log.Warn("no access keys configured: every client is let in; listeners are on loopback only unless --insecure-no-auth", "moved_to_loopback", cfg.openNotes)

@@ -48,7 +48,9 @@ type Config struct {
 	TokenSecret []byte
 	// SessionTTL is the life of a UI login session. Default 12 hours.
 	SessionTTL time.Duration
-	// SecureCookies marks session cookies Secure (set when serving TLS).
+	// SecureCookies marks session cookies Secure (set when serving TLS
+	// or behind a TLS proxy); a request that came over TLS gets Secure
+	// cookies anyway.
 	SecureCookies bool
 }
 
