@@ -69,7 +69,8 @@ func usable(v fragments.View, i int) bool {
 
 // number assigns numbers to the view's new fragments and parts, forgets
 // those no longer in it, and returns the numbers of the usable fragments
-// in view order, and the ID the next part will get.
+// in view order (snapshots, the caller's own), and the ID the next part
+// will get.
 func (st *liveState) number(v fragments.View, now time.Time) ([]*liveNum, uint64) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -105,7 +106,9 @@ func (st *liveState) number(v fragments.View, now time.Time) ([]*liveNum, uint64
 		if lf.Closed != nil {
 			st.target = max(st.target, lf.Closed.Duration)
 		}
-		out = append(out, n)
+		c := *n // callers read it unlocked while later calls append parts
+		c.parts = n.parts[:len(n.parts):len(n.parts)]
+		out = append(out, &c)
 	}
 	for k, n := range st.frags {
 		if !keep[k] {
