@@ -13,6 +13,7 @@
 # to bench/results/hls-latency-<part>.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 harness=${HARNESS:-../shared/bench}
 work=${WORK:-/tmp/bench-work/sluice-hls-latency}
 secs=${SECONDS_RUN:-30}
@@ -23,8 +24,6 @@ mkdir -p "$work" bench/results
 go build -o "$work/sluice" ./cmd/sluice
 export BENCH_BROWSER_MODULES=${BENCH_BROWSER_MODULES:-$PWD/web/browsertest/node_modules}
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
 for part in "${parts[@]}"; do
 	rm -rf "$work/data"
 	http=$(free_port)
@@ -32,7 +31,7 @@ for part in "${parts[@]}"; do
 	"$work/sluice" --data-dir "$work/data" --http-addr "127.0.0.1:$http" --rtsp-addr "127.0.0.1:$rtsp" \
 		--rtsp-udp=false --webrtc-addr "" --part-duration "$part" --log-level warn >"$work/sluice.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && break; sleep 0.1; done
+	wait_ready "$http"
 	out=bench/results/hls-latency-$part.txt
 	{
 		echo "# bench/hls-latency.sh, --part-duration $part, $(date -u '+%F %H:%M UTC'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"

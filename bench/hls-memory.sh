@@ -17,6 +17,7 @@
 # bench/results/hls-memory.md; the serving-cost line is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 harness=${HARNESS:-../shared/bench}
 work=${WORK:-/tmp/bench-work/sluice-hls-memory}
 secs=${SECONDS_RUN:-30}
@@ -27,15 +28,9 @@ part=${PART:-200ms}
 mkdir -p "$work" bench/results
 out=bench/results/hls-memory.md
 
-clip=$work/clip720.mp4
-if [ ! -s "$clip" ]; then
-	ffmpeg -v error -f lavfi -i testsrc2=size=1280x720:rate=30 -t 10 -c:v libx264 -preset veryfast \
-		-b:v 4M -maxrate 4M -bufsize 8M -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p -movflags +faststart "$clip"
-fi
+clip=$(clip720 "$work")
 go build -o "$work/sluice" ./cmd/sluice
 go build -o "$work/hlswatch" ./bench/hlswatch
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [ ! -s "$out" ]; then
 	{
@@ -55,7 +50,7 @@ for viewers in 0 "$n"; do
 	"$work/sluice" --data-dir "$data" --http-addr "127.0.0.1:$http" --rtsp-addr "127.0.0.1:$rtsp" \
 		--rtsp-udp=false --webrtc-addr "" --part-duration "$part" --log-level warn >"$work/sluice-$viewers.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && break; sleep 0.1; done
+	wait_ready "$http"
 	watch_line="parts=0 errors=0"
 	if [ "$viewers" -gt 0 ]; then
 		# Players start with the publishers and stop after the window.

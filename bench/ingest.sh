@@ -14,6 +14,7 @@
 # frames sent. Results go to bench/results/ingest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 harness=${HARNESS:-../shared/bench}
 work=${WORK:-/tmp/bench-work/sluice-ingest}
 secs=${SECONDS_RUN:-20}
@@ -24,14 +25,8 @@ counts=("$@")
 mkdir -p "$work" bench/results
 out=bench/results/ingest.md
 
-clip=$work/clip720.mp4
-if [ ! -s "$clip" ]; then
-	ffmpeg -v error -f lavfi -i testsrc2=size=1280x720:rate=30 -t 10 -c:v libx264 -preset veryfast \
-		-b:v 4M -maxrate 4M -bufsize 8M -g 60 -keyint_min 60 -sc_threshold 0 -pix_fmt yuv420p -movflags +faststart "$clip"
-fi
+clip=$(clip720 "$work")
 go build -o "$work/sluice" ./cmd/sluice
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 if [ ! -s "$out" ]; then
 	{
@@ -60,7 +55,7 @@ for n in "${counts[@]}"; do
 	fi
 	env "${envs[@]}" "$work/sluice" "${args[@]}" >"$work/sluice-$n.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do curl -sf "http://127.0.0.1:$http/readyz" >/dev/null && break; sleep 0.1; done
+	wait_ready "$http"
 	line=$(bash "$harness/rtsp-ingest.sh" --url-prefix "rtsp://127.0.0.1:$rtsp/" --server-pid "$pid" \
 		--streams "$n" --seconds "$secs" --warmup "$warm" --clip "$clip" --workdir "$work/run-$n" --label "sluice-$storage")
 	echo "$line"

@@ -39,6 +39,7 @@ if [ "$install" = 1 ]; then
 	for p in "${apt_packages[@]}"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 	done
+	command -v node >/dev/null || missing+=(nodejs npm) # the machine's Node.js when it has one
 	if [ "${#missing[@]}" -gt 0 ]; then
 		echo "== apt-get install ${missing[*]}"
 		apt-get update -qq
@@ -53,9 +54,13 @@ if [ "$install" = 1 ]; then
 	fi
 fi
 export PATH="$(gobin):$PATH"
-for tool in ffmpeg ffprobe /usr/bin/aws versitygw nats-server /usr/bin/python3 /usr/bin/chromium node; do
+for tool in ffmpeg ffprobe /usr/bin/aws versitygw nats-server /usr/bin/python3 /usr/bin/chromium node npm mkvinfo gst-launch-1.0; do
 	command -v "$tool" >/dev/null || { echo "test.sh: $tool is missing (run without --no-install to install it)" >&2; exit 1; }
 done
+/usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' 2>/dev/null ||
+	{ echo "test.sh: the GStreamer RTSP server for python3 is missing (python3-gi, gir1.2-gst-rtsp-server-1.0)" >&2; exit 1; }
+[ -d web/browsertest/node_modules/playwright-core ] && [ -d web/browsertest/node_modules/hls.js ] ||
+	{ echo "test.sh: web/browsertest/node_modules is missing (run without --no-install: npm ci)" >&2; exit 1; }
 export CI="${CI:-}" # tests fail, not skip, on a missing tool when CI is set
 
 echo "== go vet"

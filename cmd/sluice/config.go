@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -63,9 +62,8 @@ type config struct {
 	TLSCert   string
 	TLSKey    string
 	RTSPSAddr string
-	// tls serves the loaded certificate (validate), nil without
-	// --tls-cert; certs holds it (SIGHUP reloads it).
-	tls   *tls.Config
+	// certs holds the loaded certificate (validate; SIGHUP reloads it),
+	// nil without --tls-cert.
 	certs *certHolder
 
 	AccessKeys     secretList
@@ -187,7 +185,7 @@ func loadConfig(args []string, getenv func(string) string) (config, error) {
 		return c, fmt.Errorf("invalid configuration:\n  %w", joinIndented(errs))
 	}
 	if c.PublicURL == "" {
-		c.PublicURL = defaultPublicURL(c.HTTPAddr, c.tls != nil)
+		c.PublicURL = defaultPublicURL(c.HTTPAddr, c.certs != nil)
 	}
 	return c, nil
 }
@@ -285,23 +283,9 @@ func (c *config) validate() []error {
 			bad("camera", "%s: %v", name, err) // never echo the URL: it may hold a password
 		}
 	}
-	c.keys = nil
-	for _, v := range c.AccessKeys {
-		k, err := auth.ParseAccessKeyFlag(v)
-		if err != nil {
-			id, _, _ := strings.Cut(v, ":")
-			bad("access-key", "%s: %v", id, err) // never echo the secret
-			continue
-		}
-		c.keys = append(c.keys, k)
-	}
-	if c.AccessKeysFile != "" {
-		fileKeys, err := loadKeysFile(c.AccessKeysFile)
-		if err != nil {
-			bad("access-keys-file", "%v", err)
-		}
-		c.keys = append(c.keys, fileKeys...)
-	}
+	var keyErrs []error
+	c.keys, keyErrs = c.readKeys()
+	errs = append(errs, keyErrs...)
 	if _, err := auth.NewKeys(c.keys); err != nil {
 		bad("access-key", "%v", err)
 	}
@@ -313,7 +297,7 @@ func (c *config) validate() []error {
 		if err := h.load(); err != nil {
 			bad("tls-cert", "%v", err)
 		} else {
-			c.certs, c.tls = h, h.tlsConfig()
+			c.certs = h
 		}
 	}
 	if c.RTSPSAddr != "" && c.TLSCert != "" {

@@ -56,7 +56,7 @@ func TestHostileNames(t *testing.T) {
 				t.Errorf("POST %s%s: %d", p, q, st)
 			}
 		}
-		if st := get(t, srv.url+"/hls/"+esc+"/index.m3u8"); st < 400 || st >= 500 {
+		if st, _ := httpGet(t, srv.url+"/hls/"+esc+"/index.m3u8"); st < 400 || st >= 500 {
 			t.Errorf("GET /hls/%s/index.m3u8: %d", q, st)
 		}
 		if st := announce(t, rtspHost, esc); st < 400 || st >= 500 {
@@ -86,7 +86,7 @@ func TestHostileNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := get(t, srv.url+"/healthz"); st != 200 {
+	if st, _ := httpGet(t, srv.url+"/healthz"); st != 200 {
 		t.Fatalf("healthz after the hostile names: %d", st)
 	}
 }
@@ -96,16 +96,6 @@ func post(t *testing.T, u, contentType, body string) int {
 	resp, err := http.Post(u, contentType, strings.NewReader(body))
 	if err != nil {
 		t.Fatalf("POST %s: %v", u, err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
-func get(t *testing.T, u string) int {
-	t.Helper()
-	resp, err := http.Get(u)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
 	}
 	resp.Body.Close()
 	return resp.StatusCode

@@ -38,27 +38,37 @@ func (h *certHolder) tlsConfig() *tls.Config {
 	return &tls.Config{GetCertificate: h.get, MinVersion: tls.VersionTLS12}
 }
 
-// reloadKeys is the key set of the configuration read again: the
-// --access-key values (fixed for the process) and the keys file as it is
-// now.
-func (c *config) reloadKeys() ([]auth.Key, error) {
+// readKeys reads the access keys: the --access-key values and the keys
+// file as it is now (at start and on SIGHUP). Errors name the flag, never
+// a secret.
+func (c *config) readKeys() ([]auth.Key, []error) {
 	var keys []auth.Key
+	var errs []error
 	for _, v := range c.AccessKeys {
 		k, err := auth.ParseAccessKeyFlag(v)
 		if err != nil {
 			id, _, _ := strings.Cut(v, ":")
-			return nil, fmt.Errorf("--access-key %s: %w", id, err)
+			errs = append(errs, fmt.Errorf("--access-key: %s: %w", id, err))
+			continue
 		}
 		keys = append(keys, k)
 	}
 	if c.AccessKeysFile != "" {
 		fileKeys, err := loadKeysFile(c.AccessKeysFile)
 		if err != nil {
-			return nil, fmt.Errorf("--access-keys-file: %w", err)
+			errs = append(errs, fmt.Errorf("--access-keys-file: %w", err))
 		}
 		keys = append(keys, fileKeys...)
 	}
-	return keys, nil
+	return keys, errs
+}
+
+// tlsConfig serves the loaded certificate; nil without --tls-cert.
+func (c *config) tlsConfig() *tls.Config {
+	if c.certs == nil {
+		return nil
+	}
+	return c.certs.tlsConfig()
 }
 
 // reloadOnHangup re-reads the access keys file and the TLS certificate on
@@ -87,8 +97,8 @@ func reloadOnHangup(ctx context.Context, c *config, v *auth.Verifier, log *slog.
 // reload loads the keys and the certificate and applies each that loaded.
 func (c *config) reload(v *auth.Verifier) error {
 	var errs []error
-	if keys, err := c.reloadKeys(); err != nil {
-		errs = append(errs, err)
+	if keys, keyErrs := c.readKeys(); len(keyErrs) > 0 {
+		errs = append(errs, keyErrs...)
 	} else if err := v.SetKeys(keys); err != nil {
 		errs = append(errs, err)
 	} else {

@@ -97,7 +97,7 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 	verifier := auth.New(auth.Config{Keys: cfg.keys, Region: cfg.Region, Logger: log, IteratorStream: streams.IteratorStream,
-		TokenSecret: tokenSecret, SecureCookies: cfg.tls != nil || strings.HasPrefix(cfg.PublicURL, "https://")}) // behind a TLS proxy too
+		TokenSecret: tokenSecret, SecureCookies: cfg.certs != nil || strings.HasPrefix(cfg.PublicURL, "https://")}) // behind a TLS proxy too
 	reloadOnHangup(ctx, &cfg, verifier, log)
 	if verifier.Open() {
 		log.Warn("no access keys configured: every client is let in; listeners are on loopback only unless --insecure-no-auth", "moved_to_loopback", cfg.openNotes)
@@ -116,11 +116,11 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	defer rtspSrv.Close() // before the recorder closes: sessions end first
 	rtspsAddr := ""
-	if cfg.tls != nil && cfg.RTSPSAddr != "" {
+	if cfg.certs != nil && cfg.RTSPSAddr != "" {
 		rtspsSrv := rtsp.NewServer(rtsp.ServerConfig{
 			Authenticate: auth.RTSPAuth(verifier),
 			Addr:         cfg.RTSPSAddr,
-			TLS:          cfg.tls,
+			TLS:          cfg.tlsConfig(),
 			Logger:       log,
 		}, recorder)
 		if err := rtspsSrv.Start(); err != nil {
@@ -173,7 +173,7 @@ func serve(ctx context.Context, cfg config) error {
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Pprof:           cfg.Pprof,
 		Auth:            verifier,
-		TLS:             cfg.tls,
+		TLS:             cfg.tlsConfig(),
 	}, web.Deps{
 		Streams: data, Video: library, Archive: archive,
 		Playback: source, Signer: signer,
@@ -182,7 +182,7 @@ func serve(ctx context.Context, cfg config) error {
 		Ready:  []func(context.Context) error{data.Ready, videoCore.Ready},
 	})
 	err = srv.Serve(ctx, func(a net.Addr) {
-		log.Info("sluice serving", "version", version, "http", a.String(), "tls", cfg.tls != nil, "rtsp", rtspSrv.Addr().String(), "rtsps", rtspsAddr,
+		log.Info("sluice serving", "version", version, "http", a.String(), "tls", cfg.certs != nil, "rtsp", rtspSrv.Addr().String(), "rtsps", rtspsAddr,
 			"public_url", cfg.PublicURL, "nats", natsMode(cfg), "durability", cfg.Durability,
 			"data_dir", cfg.DataDir, "storage", storageName(cfg))
 	})

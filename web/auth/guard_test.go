@@ -198,10 +198,10 @@ func TestGuardSessionAndCSRF(t *testing.T) {
 	jar2, _ := cookiejar.New(nil)
 	forged := &http.Client{Jar: jar2}
 	st, body = g.call(forged, "GET", "/watch/cam-1", "", "Cookie", auth.SessionCookie+"=ss.eyJrIjoiQUtJREFETUlOIiwiZSI6OTk5OTk5OTk5OX0.AAAA")
-	g.want(401, "not one this server signed", st, body)
+	g.want(401, "session cookie: invalid token: bad signature", st, body)
 	g.now.Add(int64((12*time.Hour + time.Second).Seconds()))
 	st, body = g.call(c, "GET", "/watch/cam-1", "")
-	g.want(401, "session ended", st, body)
+	g.want(401, "session cookie: token expired", st, body)
 }
 
 func TestGuardFailureLimit(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -29,12 +28,6 @@ const (
 	maxLoginBody  = 4 << 10
 )
 
-// sessionClaims is the signed body of a session cookie.
-type sessionClaims struct {
-	Key     string `json:"k"`
-	Expires int64  `json:"e"` // Unix seconds
-}
-
 // SessionInfo is the answer of the login and session endpoints.
 type SessionInfo struct {
 	// Open: no keys are configured; everyone is let in without login.
@@ -49,31 +42,22 @@ type SessionInfo struct {
 // session checks a session cookie value; it returns the key and the
 // cookie's expiry.
 func (v *Verifier) session(value string) (Key, time.Time, error) {
-	enc, mac, ok := strings.Cut(strings.TrimPrefix(value, sessionPrefix), ".")
-	if !strings.HasPrefix(value, sessionPrefix) || !ok || !macEqual(v.mac("session", enc), mac) {
-		return Key{}, time.Time{}, fmt.Errorf("%w: the session cookie is not one this server signed (log in again)", ErrTokenInvalid)
-	}
-	var c sessionClaims
-	body, err := b64.DecodeString(enc)
-	if err == nil {
-		err = json.Unmarshal(body, &c)
-	}
+	key, c, err := v.unseal(sessionPrefix, purposeSession, value)
 	if err != nil {
-		return Key{}, time.Time{}, fmt.Errorf("%w: malformed session cookie", ErrTokenInvalid)
+		return Key{}, time.Time{}, fmt.Errorf("session cookie: %w; log in again", err)
 	}
-	exp := time.Unix(c.Expires, 0)
-	if !v.cfg.Now().Before(exp) {
-		return Key{}, time.Time{}, fmt.Errorf("%w: the session ended at %s (log in again)", ErrTokenExpired, exp.UTC().Format(time.RFC3339))
-	}
-	key, found := v.keySet().Lookup(c.Key)
-	if !found {
-		return Key{}, time.Time{}, fmt.Errorf("%w: the session's access key no longer exists", ErrTokenInvalid)
-	}
-	return key, exp, nil
+	return key, time.Unix(c.Expires, 0), nil
+}
+
+// cookie is the session cookie with value, living maxAge seconds (-1:
+// delete it).
+func (v *Verifier) cookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: SessionCookie, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: v.cfg.SecureCookies || r.TLS != nil, SameSite: http.SameSiteStrictMode}
 }
 
 // csrf is the CSRF token of a session cookie value.
-func (v *Verifier) csrf(cookie string) string { return v.mac("csrf", cookie) }
+func (v *Verifier) csrf(cookie string) string { return v.mac(purposeCSRF, cookie) }
 
 // Login serves POST /api/v1/login: a JSON body {"access_key_id",
 // "secret_access_key"}; on success it sets the session cookie and answers
@@ -106,13 +90,8 @@ func (v *Verifier) Login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	exp := v.cfg.Now().Add(v.cfg.SessionTTL).Truncate(time.Second)
-	claims, _ := json.Marshal(sessionClaims{Key: key.ID, Expires: exp.Unix()})
-	enc := b64.EncodeToString(claims)
-	value := sessionPrefix + enc + "." + v.mac("session", enc)
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: value, Path: "/", Expires: exp, MaxAge: int(v.cfg.SessionTTL.Seconds()),
-		HttpOnly: true, Secure: v.cfg.SecureCookies || r.TLS != nil, SameSite: http.SameSiteStrictMode,
-	})
+	value := v.seal(sessionPrefix, purposeSession, claims{Key: key.ID, Expires: exp.Unix()})
+	http.SetCookie(w, v.cookie(r, value, int(v.cfg.SessionTTL.Seconds())))
 	v.log.Info("ui login", "key", key.ID, "remote", r.RemoteAddr)
 	writeJSON(w, http.StatusOK, SessionInfo{AccessKeyID: key.ID, CSRFToken: v.csrf(value), Expires: exp})
 }
@@ -121,8 +100,7 @@ func (v *Verifier) Login(w http.ResponseWriter, r *http.Request) {
 // signed cookie stays valid until it expires if someone kept a copy;
 // sessions are short for that reason.)
 func (v *Verifier) Logout(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, &http.Cookie{Name: SessionCookie, Value: "", Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: v.cfg.SecureCookies || r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, v.cookie(r, "", -1))
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -4,7 +4,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -73,14 +72,6 @@ func (g Grant) allows(action, stream string) bool {
 	return g.Class == "" || classOf(action) == g.Class
 }
 
-// claims is the signed body of a minted token.
-type claims struct {
-	Key     string `json:"k"`
-	Stream  string `json:"s"`
-	Class   Class  `json:"c"`
-	Expires int64  `json:"e"` // Unix seconds
-}
-
 // Mint issues a token for key limited to one stream and one class, valid
 // for ttl (DefaultTokenTTL when 0, at most MaxTokenTTL). The key must
 // already allow the class on the stream.
@@ -101,27 +92,12 @@ func (v *Verifier) Mint(key Key, stream string, class Class, ttl time.Duration) 
 		return "", time.Time{}, fmt.Errorf("key %s may not %s stream %q, so it cannot grant it", key.ID, class, stream)
 	}
 	exp := v.cfg.Now().Add(ttl).Truncate(time.Second)
-	body, _ := json.Marshal(claims{Key: key.ID, Stream: stream, Class: class, Expires: exp.Unix()})
-	enc := b64.EncodeToString(body)
-	return mintedPrefix + enc + "." + v.mac("token", enc), exp, nil
+	return v.seal(mintedPrefix, purposeToken, claims{Key: key.ID, Stream: stream, Class: class, Expires: exp.Unix()}), exp, nil
 }
 
 // representative is the action a key must allow on a stream to mint a
 // token of a class for it: what WHEP/HLS (read) and WHIP (write) do.
 var representative = map[Class]string{ClassRead: "kinesisvideo:GetMedia", ClassWrite: "kinesisvideo:PutMedia"}
-
-// mac is the base64url HMAC-SHA256 of purpose and msg under the token
-// secret.
-func (v *Verifier) mac(purpose, msg string) string {
-	m := hmac.New(sha256.New, v.tokenSecret)
-	m.Write([]byte(purpose))
-	m.Write([]byte{0})
-	m.Write([]byte(msg))
-	return b64.EncodeToString(m.Sum(nil))
-}
-
-// macEqual compares two encoded MACs in constant time.
-func macEqual(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
 
 // Bearer checks a bearer token and returns its key and grant. The error
 // wraps ErrTokenInvalid or ErrTokenExpired and says why.
@@ -145,27 +121,11 @@ func (v *Verifier) Bearer(token string) (Key, Grant, error) {
 		}
 		return key, Grant{}, nil
 	case strings.HasPrefix(token, mintedPrefix):
-		enc, mac, ok := strings.Cut(token[len(mintedPrefix):], ".")
-		if !ok || !macEqual(v.mac("token", enc), mac) {
-			return Key{}, Grant{}, fmt.Errorf("%w: bad signature (tampered, or minted by another server)", ErrTokenInvalid)
-		}
-		var c claims
-		body, err := b64.DecodeString(enc)
-		if err == nil {
-			err = json.Unmarshal(body, &c)
-		}
+		key, c, err := v.unseal(mintedPrefix, purposeToken, token)
 		if err != nil {
-			return Key{}, Grant{}, fmt.Errorf("%w: malformed", ErrTokenInvalid)
+			return Key{}, Grant{}, err
 		}
-		exp := time.Unix(c.Expires, 0)
-		if !v.cfg.Now().Before(exp) {
-			return Key{}, Grant{}, fmt.Errorf("%w at %s", ErrTokenExpired, exp.UTC().Format(time.RFC3339))
-		}
-		key, found := v.keySet().Lookup(c.Key)
-		if !found {
-			return Key{}, Grant{}, fmt.Errorf("%w: its access key no longer exists", ErrTokenInvalid)
-		}
-		return key, Grant{Stream: c.Stream, Class: c.Class, Expires: exp}, nil
+		return key, Grant{Stream: c.Stream, Class: c.Class, Expires: time.Unix(c.Expires, 0)}, nil
 	}
 	return Key{}, Grant{}, fmt.Errorf("%w: not a Sluice token (they start with %q or %q)", ErrTokenInvalid, derivedPrefix, mintedPrefix)
 }

@@ -1,0 +1,74 @@
+package auth
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Minted tokens and session cookies are sealed claims:
+// "<prefix><base64url JSON claims>.<base64url HMAC-SHA256>", the MAC taken
+// under Config.TokenSecret over a purpose and the encoded claims, so that
+// a value sealed for one purpose never opens as another.
+const (
+	purposeToken   = "token"
+	purposeSession = "session"
+	purposeCSRF    = "csrf"
+)
+
+// claims is the signed body of a sealed value.
+type claims struct {
+	Key     string `json:"k"`
+	Stream  string `json:"s,omitempty"` // minted tokens
+	Class   Class  `json:"c,omitempty"` // minted tokens
+	Expires int64  `json:"e"`           // Unix seconds
+}
+
+// seal signs c for purpose.
+func (v *Verifier) seal(prefix, purpose string, c claims) string {
+	body, _ := json.Marshal(c)
+	enc := b64.EncodeToString(body)
+	return prefix + enc + "." + v.mac(purpose, enc)
+}
+
+// unseal checks a sealed value of purpose: its MAC, its expiry and that
+// its key still exists. The error wraps ErrTokenInvalid or
+// ErrTokenExpired and says why.
+func (v *Verifier) unseal(prefix, purpose, value string) (Key, claims, error) {
+	enc, mac, ok := strings.Cut(strings.TrimPrefix(value, prefix), ".")
+	if !strings.HasPrefix(value, prefix) || !ok || !macEqual(v.mac(purpose, enc), mac) {
+		return Key{}, claims{}, fmt.Errorf("%w: bad signature (altered, or signed by another server)", ErrTokenInvalid)
+	}
+	var c claims
+	body, err := b64.DecodeString(enc)
+	if err == nil {
+		err = json.Unmarshal(body, &c)
+	}
+	if err != nil {
+		return Key{}, claims{}, fmt.Errorf("%w: malformed", ErrTokenInvalid)
+	}
+	if exp := time.Unix(c.Expires, 0); !v.cfg.Now().Before(exp) {
+		return Key{}, claims{}, fmt.Errorf("%w at %s", ErrTokenExpired, exp.UTC().Format(time.RFC3339))
+	}
+	key, found := v.keySet().Lookup(c.Key)
+	if !found {
+		return Key{}, claims{}, fmt.Errorf("%w: its access key no longer exists", ErrTokenInvalid)
+	}
+	return key, c, nil
+}
+
+// mac is the base64url HMAC-SHA256 of purpose and msg under the token
+// secret.
+func (v *Verifier) mac(purpose, msg string) string {
+	m := hmac.New(sha256.New, v.tokenSecret)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(msg))
+	return b64.EncodeToString(m.Sum(nil))
+}
+
+// macEqual compares two encoded MACs in constant time.
+func macEqual(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
