@@ -71,8 +71,26 @@ func startServer(t *testing.T, dataDir string, args ...string) *server {
 	return startServerEnv(t, dataDir, nil, args...)
 }
 
-// startServerEnv is startServer with extra environment variables.
+// startServerEnv is startServer with extra environment variables. The
+// free ports it picks can be taken by another process before sluice binds
+// them: a start that fails with "address already in use" is tried again
+// on new ports (three times).
 func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) *server {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		s, err := tryStartServer(t, dataDir, env, args)
+		if err == nil {
+			return s
+		}
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+	}
+}
+
+// tryStartServer runs sluice on free loopback ports and waits until
+// /readyz answers; the error holds the server's log.
+func tryStartServer(t *testing.T, dataDir string, env, args []string) (*server, error) {
 	t.Helper()
 	port, rtspPort := freePort(t), freePort(t)
 	all := append([]string{"serve", "--data-dir", dataDir, "--http-addr", fmt.Sprintf("127.0.0.1:%d", port),
@@ -102,16 +120,16 @@ func startServerEnv(t *testing.T, dataDir string, env []string, args ...string) 
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return s
+				return s, nil
 			}
 		}
 		select {
 		case <-s.done:
-			t.Fatalf("sluice exited: %s", log.String())
+			return nil, fmt.Errorf("sluice exited: %s", log.String())
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("sluice not ready: %s", log.String())
+			return nil, fmt.Errorf("sluice not ready: %s", log.String())
 		}
 	}
 }

@@ -80,8 +80,9 @@ func countDesc(n, size int64) string {
 
 // createTemp creates a new temporary file in dir (a clean relative path),
 // creating dir first if needed. created reports whether it had to. A
-// concurrent Delete may remove an empty dir between the two steps, hence the
-// retries.
+// concurrent Delete may remove an empty dir between the two steps, or
+// while MkdirAll looks at a dir it found existing (it then fails with
+// ErrExist), hence the retries.
 func (b *Bucket) createTemp(dir string) (f *os.File, name string, created bool, err error) {
 	for range 5 {
 		name = path.Join(dir, tmpPrefix+randomHex()+tmpSuffix)
@@ -89,7 +90,7 @@ func (b *Bucket) createTemp(dir string) (f *os.File, name string, created bool, 
 		if err == nil || !errors.Is(err, os.ErrNotExist) {
 			return f, name, created, err
 		}
-		if err = b.root.MkdirAll(dir, 0o755); err != nil {
+		if err = b.root.MkdirAll(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
 			return nil, "", created, err
 		}
 		created = true
