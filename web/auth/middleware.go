@@ -277,7 +277,15 @@ func (v *Verifier) readBody(w http.ResponseWriter, r *http.Request, op Operation
 func (v *Verifier) authorize(r *http.Request, key Key, op Operation, body []byte) *failure {
 	var n names
 	if !op.mediaBody {
-		n = decodeNames(r.Header.Get("Content-Type"), body)
+		// KDS reads CBOR or JSON by the content type; every KVS API is
+		// REST-JSON and its handler reads JSON whatever the content type
+		// says, so its names are read the same way (reading them as CBOR
+		// found none and let any stream through).
+		ct := "application/json"
+		if op.api == apiKDS {
+			ct = r.Header.Get("Content-Type")
+		}
+		n = decodeNames(ct, body)
 	}
 	streams, known := v.streamsOf(r, n)
 	deny := func(resource string) *failure {
