@@ -1,13 +1,13 @@
 package auth
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime"
 	"net/http"
 	"strconv"
+
+	"github.com/sluice-dev/sluice/web/awswire"
 
 	"github.com/fxamacker/cbor/v2"
 )
@@ -93,10 +93,7 @@ const (
 )
 
 // errorBody is the body of an error response in either encoding.
-type errorBody struct {
-	Type    string `json:"__type" cbor:"__type"`
-	Message string `json:"message" cbor:"message"`
-}
+type errorBody = awswire.Body
 
 // writeKDS answers f in the request's encoding: CBOR when the request is
 // application/x-amz-cbor-1.1, else JSON in the request's JSON media type.
@@ -126,20 +123,10 @@ func write(w http.ResponseWriter, mediaType string, status int, f *failure, b []
 	h.Set("Content-Type", mediaType)
 	h.Set("Content-Length", strconv.Itoa(len(b)))
 	h.Set("x-amzn-ErrorType", f.name)
-	h.Set("x-amzn-RequestId", requestID())
+	h.Set("x-amzn-RequestId", awswire.RequestID())
 	if f.retryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(f.retryAfter))
 	}
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
-}
-
-// requestID returns a random version 4 UUID, the form of AWS request ids.
-func requestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = 0x40 | b[6]&0x0f
-	b[8] = 0x80 | b[8]&0x3f
-	x := hex.EncodeToString(b[:])
-	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
 }

@@ -88,7 +88,7 @@ func (h *Handler) describeConsumer(ctx context.Context, in *consumerRef) (descri
 		ConsumerName:              c.Name,
 		ConsumerARN:               c.ARN,
 		ConsumerStatus:            c.Status,
-		ConsumerCreationTimestamp: newEpochTime(c.CreatedAt),
+		ConsumerCreationTimestamp: epochTime(c.CreatedAt),
 		StreamARN:                 c.StreamARN,
 	}}, nil
 }
@@ -137,7 +137,7 @@ func (h *Handler) listConsumers(ctx context.Context, in *listConsumersInput) (li
 	if err != nil {
 		return listConsumersOutput{}, err
 	}
-	if in.StreamCreationTimestamp != nil && in.StreamCreationTimestamp.time().Unix() != s.CreatedAt.Unix() ||
+	if in.StreamCreationTimestamp != nil && in.StreamCreationTimestamp.Time().Unix() != s.CreatedAt.Unix() ||
 		t.Created != 0 && t.Created != s.CreatedAt.UnixMilli() {
 		return listConsumersOutput{}, newError(errNotFound, "Stream %s under account %s not found.", name, accountOf(s.ARN))
 	}

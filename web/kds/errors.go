@@ -2,10 +2,10 @@ package kds
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/web/awswire"
 )
 
 // AWS error names this package sends.
@@ -28,45 +28,30 @@ const (
 // errorTable is the one mapping from failures to AWS error names and HTTP
 // statuses. Rows with a kind translate the core's sentinels; rows without
 // are raised by this package. It is read-only.
-var errorTable = []struct {
-	kind   error
-	name   string
-	status int
-}{
-	{streams.ErrNotFound, errNotFound, http.StatusBadRequest},
-	{streams.ErrInUse, errInUse, http.StatusBadRequest},
-	{streams.ErrInvalidArgument, errInvalid, http.StatusBadRequest},
-	{streams.ErrLimitExceeded, errLimit, http.StatusBadRequest},
-	{streams.ErrThroughputExceeded, errThroughput, http.StatusBadRequest},
-	{streams.ErrExpiredIterator, errExpiredIter, http.StatusBadRequest},
-	{streams.ErrValidation, errValidation, http.StatusBadRequest},
-	{streams.ErrUnavailable, errUnavailable, http.StatusServiceUnavailable},
-	{nil, errSerialization, http.StatusBadRequest},
-	{nil, errUnknownOp, http.StatusBadRequest},
-	{nil, errExpiredToken, http.StatusBadRequest},
-	{nil, errAccessDenied, http.StatusForbidden},
-	{nil, errInternal, http.StatusInternalServerError},
+var errorTable = awswire.Table{
+	{Kind: streams.ErrNotFound, Name: errNotFound, Status: http.StatusBadRequest},
+	{Kind: streams.ErrInUse, Name: errInUse, Status: http.StatusBadRequest},
+	{Kind: streams.ErrInvalidArgument, Name: errInvalid, Status: http.StatusBadRequest},
+	{Kind: streams.ErrLimitExceeded, Name: errLimit, Status: http.StatusBadRequest},
+	{Kind: streams.ErrThroughputExceeded, Name: errThroughput, Status: http.StatusBadRequest},
+	{Kind: streams.ErrExpiredIterator, Name: errExpiredIter, Status: http.StatusBadRequest},
+	{Kind: streams.ErrValidation, Name: errValidation, Status: http.StatusBadRequest},
+	{Kind: streams.ErrUnavailable, Name: errUnavailable, Status: http.StatusServiceUnavailable},
+	{Name: errSerialization, Status: http.StatusBadRequest},
+	{Name: errUnknownOp, Status: http.StatusBadRequest},
+	{Name: errExpiredToken, Status: http.StatusBadRequest},
+	// A Coral JSON 1.1 service answers every client error with 400, access
+	// denied included.
+	{Name: errAccessDenied, Status: http.StatusBadRequest},
+	{Name: errInternal, Status: http.StatusInternalServerError},
 }
 
 // apiError is a failure as it goes on the wire.
-type apiError struct {
-	Name   string // the "__type", e.g. ResourceNotFoundException
-	Status int
-	Msg    string
-}
-
-func (e *apiError) Error() string { return e.Name + ": " + e.Msg }
+type apiError = awswire.Error
 
 // newError builds an apiError whose status comes from errorTable.
 func newError(name, format string, args ...any) *apiError {
-	status := http.StatusInternalServerError
-	for _, row := range errorTable {
-		if row.name == name {
-			status = row.status
-			break
-		}
-	}
-	return &apiError{Name: name, Status: status, Msg: fmt.Sprintf(format, args...)}
+	return errorTable.New(name, format, args...)
 }
 
 // toAPIError translates any error from an action: apiErrors pass through,
@@ -80,8 +65,8 @@ func toAPIError(err error) *apiError {
 	var ce *streams.Error
 	if errors.As(err, &ce) {
 		for _, row := range errorTable {
-			if row.kind != nil && errors.Is(ce.Kind, row.kind) {
-				return &apiError{Name: row.name, Status: row.status, Msg: ce.Msg}
+			if row.Kind != nil && errors.Is(ce.Kind, row.Kind) {
+				return &apiError{Name: row.Name, Status: row.Status, Msg: ce.Msg}
 			}
 		}
 	}
@@ -98,7 +83,4 @@ func recordErrorCode(err error) string {
 }
 
 // errorBody is the body of an error response, in either encoding.
-type errorBody struct {
-	Type    string `json:"__type"`
-	Message string `json:"message"`
-}
+type errorBody = awswire.Body

@@ -38,7 +38,7 @@ func (h *Handler) getShardIterator(ctx context.Context, in *getShardIteratorInpu
 	typ := streams.IteratorType(*in.ShardIteratorType)
 	var ts time.Time
 	if in.Timestamp != nil {
-		ts = in.Timestamp.time()
+		ts = in.Timestamp.Time()
 	}
 	if err := h.checkStartingPosition(typ, in.StartingSequenceNumber, in.Timestamp); err != nil {
 		return getShardIteratorOutput{}, err
@@ -69,7 +69,7 @@ func (h *Handler) checkStartingPosition(typ streams.IteratorType, seq *string, t
 			return newError(errInvalid, "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current request has no timestamp parameter.")
 		}
 		now := h.cfg.Now()
-		if at := ts.time(); at.After(now) {
+		if at := ts.Time(); at.After(now) {
 			return newError(errInvalid, "The timestampInMillis parameter cannot be greater than the currentTimestampInMillis. timestampInMillis: %d, currentTimestampInMillis: %d", at.UnixMilli(), now.UnixMilli())
 		}
 	}

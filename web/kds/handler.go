@@ -2,7 +2,6 @@ package kds
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/sluice-dev/sluice/web/awswire"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sluice-dev/sluice/streams"
@@ -127,7 +128,7 @@ type exchange struct {
 // ServeHTTP handles one Kinesis API call.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ex := &exchange{w: w, r: r, id: newRequestID(), action: "unknown", codec: codec{mediaType: mediaJSON11}}
+	ex := &exchange{w: w, r: r, id: awswire.RequestID(), action: "unknown", codec: codec{mediaType: mediaJSON11}}
 	w.Header().Set("x-amzn-RequestId", ex.id)
 	var failure *apiError
 	defer func() {
@@ -150,12 +151,11 @@ func (h *Handler) serve(ex *exchange) *apiError {
 	r := ex.r
 	c, known := pickCodec(r.Header.Get("Content-Type"), h.cbor)
 	ex.codec = c
-	if r.Method != http.MethodPost {
-		return h.writeError(ex, newError(errAccessDenied, "Unable to determine service/operation name to be authorized"))
-	}
 	target := r.Header.Get("X-Amz-Target")
-	if target == "" {
-		return h.writeError(ex, newError(errAccessDenied, "Unable to determine service/operation name to be authorized"))
+	if r.Method != http.MethodPost || target == "" {
+		// AWS's front end answers this one with 403, unlike the
+		// service's own (400) AccessDeniedException.
+		return h.writeError(ex, &apiError{Name: errAccessDenied, Status: http.StatusForbidden, Msg: "Unable to determine service/operation name to be authorized"})
 	}
 	svc, name, _ := strings.Cut(target, ".")
 	act, ok := h.actions[name]
@@ -229,13 +229,4 @@ func (h *Handler) finish(ex *exchange, failure *apiError, took time.Duration) {
 	default:
 		h.log.Debug("request served", "request_id", ex.id, "action", ex.action, "took", took)
 	}
-}
-
-// newRequestID returns a random UUID (version 4), as AWS request ids look.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }

@@ -104,7 +104,7 @@ func (h *Handler) listShardsPosition(in *listShardsInput) (t pageToken, explicit
 	}
 	t.After = deref(in.ExclusiveStartShardID)
 	if in.StreamCreationTimestamp != nil {
-		t.Created = in.StreamCreationTimestamp.time().UnixMilli()
+		t.Created = in.StreamCreationTimestamp.Time().UnixMilli()
 	}
 	if f := in.ShardFilter; f != nil {
 		t.Filter = *f.Type
@@ -118,7 +118,7 @@ func (h *Handler) listShardsPosition(in *listShardsInput) (t pageToken, explicit
 			if f.Timestamp == nil {
 				return t, true, newError(errInvalid, "ShardFilter of type %s requires a Timestamp.", t.Filter)
 			}
-			t.FTime, t.HasTime = f.Timestamp.time().UnixMilli(), true
+			t.FTime, t.HasTime = f.Timestamp.Time().UnixMilli(), true
 		}
 	}
 	return t, true, nil

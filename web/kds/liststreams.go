@@ -61,7 +61,7 @@ func (h *Handler) listStreams(ctx context.Context, in *listStreamsInput) (listSt
 			out.HasMoreStreams = true
 			break
 		}
-		created := newEpochTime(s.CreatedAt)
+		created := epochTime(s.CreatedAt)
 		out.StreamNames = append(out.StreamNames, s.Name)
 		out.StreamSummaries = append(out.StreamSummaries, streamSummary{
 			StreamName:              s.Name,

@@ -83,7 +83,7 @@ func toRecordsOut(list []streams.Record) ([]recordOut, int) {
 	out := make([]recordOut, 0, len(list))
 	n := 0
 	for _, r := range list {
-		t := newEpochTime(r.ArrivalTime)
+		t := epochTime(r.ArrivalTime)
 		data := r.Data
 		if data == nil {
 			data = []byte{}
@@ -142,7 +142,7 @@ func toConsumerOut(c streams.Consumer) consumerOut {
 		ConsumerName:              c.Name,
 		ConsumerARN:               c.ARN,
 		ConsumerStatus:            c.Status,
-		ConsumerCreationTimestamp: newEpochTime(c.CreatedAt),
+		ConsumerCreationTimestamp: epochTime(c.CreatedAt),
 	}
 }
 

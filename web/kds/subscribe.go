@@ -46,7 +46,7 @@ func (h *Handler) subscribeToShard(ctx context.Context, ex *exchange, in *subscr
 	p := in.StartingPosition
 	pos := streams.StartingPosition{Type: streams.IteratorType(*p.Type), SequenceNumber: deref(p.SequenceNumber)}
 	if p.Timestamp != nil {
-		pos.Timestamp = p.Timestamp.time()
+		pos.Timestamp = p.Timestamp.Time()
 	}
 	if err := h.checkStartingPosition(pos.Type, p.SequenceNumber, p.Timestamp); err != nil {
 		return err

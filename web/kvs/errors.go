@@ -2,12 +2,12 @@ package kvs
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/web/awswire"
 )
 
 // AWS error names this package sends. The statuses are the API models'.
@@ -28,51 +28,34 @@ const (
 // statuses. Rows with a kind translate the sentinels of the registry
 // (streams, fragments); rows without are raised by this package. The first
 // row whose kind matches wins. It is read-only.
-var errorTable = []struct {
-	kind   error
-	name   string
-	status int
-}{
-	{fragments.ErrVersionMismatch, errVersion, http.StatusBadRequest},
-	{fragments.ErrNotFound, errNotFound, http.StatusNotFound},
-	{streams.ErrNotFound, errNotFound, http.StatusNotFound},
-	{streams.ErrInUse, errInUse, http.StatusBadRequest},
-	{streams.ErrInvalidArgument, errInvalid, http.StatusBadRequest},
-	{streams.ErrValidation, errInvalid, http.StatusBadRequest},
+var errorTable = awswire.Table{
+	{Kind: fragments.ErrVersionMismatch, Name: errVersion, Status: http.StatusBadRequest},
+	{Kind: fragments.ErrNotFound, Name: errNotFound, Status: http.StatusNotFound},
+	{Kind: streams.ErrNotFound, Name: errNotFound, Status: http.StatusNotFound},
+	{Kind: streams.ErrInUse, Name: errInUse, Status: http.StatusBadRequest},
+	{Kind: streams.ErrInvalidArgument, Name: errInvalid, Status: http.StatusBadRequest},
+	{Kind: streams.ErrValidation, Name: errInvalid, Status: http.StatusBadRequest},
 	// The only registry limit a video stream can hit is the core's shard
 	// limit: one shard per video stream, so it is the stream count.
-	{streams.ErrLimitExceeded, errAccountLimit, http.StatusBadRequest},
-	{streams.ErrThroughputExceeded, errClientLimit, http.StatusBadRequest},
-	{streams.ErrUnavailable, errInternal, http.StatusInternalServerError},
-	{nil, errTagLimit, http.StatusBadRequest},
-	{nil, errMissingCodecPrivateData, http.StatusBadRequest},
-	{nil, errUnsupportedMediaType, http.StatusBadRequest},
-	{nil, errInvalidMediaFrame, http.StatusBadRequest},
-	{nil, errNoDataRetention, http.StatusBadRequest},
-	{nil, errUnknownOp, http.StatusNotFound},
-	{nil, errMethod, http.StatusMethodNotAllowed},
-	{nil, errInternal, http.StatusInternalServerError},
+	{Kind: streams.ErrLimitExceeded, Name: errAccountLimit, Status: http.StatusBadRequest},
+	{Kind: streams.ErrThroughputExceeded, Name: errClientLimit, Status: http.StatusBadRequest},
+	{Kind: streams.ErrUnavailable, Name: errInternal, Status: http.StatusInternalServerError},
+	{Name: errTagLimit, Status: http.StatusBadRequest},
+	{Name: errMissingCodecPrivateData, Status: http.StatusBadRequest},
+	{Name: errUnsupportedMediaType, Status: http.StatusBadRequest},
+	{Name: errInvalidMediaFrame, Status: http.StatusBadRequest},
+	{Name: errNoDataRetention, Status: http.StatusBadRequest},
+	{Name: errUnknownOp, Status: http.StatusNotFound},
+	{Name: errMethod, Status: http.StatusMethodNotAllowed},
+	{Name: errInternal, Status: http.StatusInternalServerError},
 }
 
 // apiError is a failure as it goes on the wire.
-type apiError struct {
-	Name   string // x-amzn-ErrorType and __type, e.g. ResourceNotFoundException
-	Status int
-	Msg    string
-}
-
-func (e *apiError) Error() string { return e.Name + ": " + e.Msg }
+type apiError = awswire.Error
 
 // newError builds an apiError whose status comes from errorTable.
 func newError(name, format string, args ...any) *apiError {
-	status := http.StatusInternalServerError
-	for _, row := range errorTable {
-		if row.name == name {
-			status = row.status
-			break
-		}
-	}
-	return &apiError{Name: name, Status: status, Msg: fmt.Sprintf(format, args...)}
+	return errorTable.New(name, format, args...)
 }
 
 // toAPIError translates an operation's error. apiErrors pass through;
@@ -84,19 +67,19 @@ func toAPIError(err error) *apiError {
 		return ae
 	}
 	for _, row := range errorTable {
-		if row.kind == nil || !errors.Is(err, row.kind) {
+		if row.Kind == nil || !errors.Is(err, row.Kind) {
 			continue
 		}
-		if row.status >= 500 {
+		if row.Status >= 500 {
 			break
 		}
 		msg := err.Error()
 		if ce, ok := errors.AsType[*streams.Error](err); ok {
 			msg = ce.Msg
 		} else {
-			msg = strings.TrimPrefix(msg, row.kind.Error()+": ")
+			msg = strings.TrimPrefix(msg, row.Kind.Error()+": ")
 		}
-		return &apiError{Name: row.name, Status: row.status, Msg: msg}
+		return &apiError{Name: row.Name, Status: row.Status, Msg: msg}
 	}
 	return newError(errInternal, msgInternal)
 }
@@ -105,10 +88,5 @@ func toAPIError(err error) *apiError {
 // not sent.
 const msgInternal = "An internal error occurred; the request can be retried."
 
-// errorBody is the body of an error response. The Go SDK reads the name
-// from x-amzn-ErrorType (or __type), botocore from x-amzn-ErrorType or
-// __type / code; both read "message".
-type errorBody struct {
-	Type    string `json:"__type"`
-	Message string `json:"message"`
-}
+// errorBody is the body of an error response.
+type errorBody = awswire.Body

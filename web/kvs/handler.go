@@ -1,8 +1,6 @@
 package kvs
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sluice-dev/sluice/web/awswire"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sluice-dev/sluice/fragments"
@@ -132,7 +132,7 @@ type exchange struct {
 // ServeHTTP handles one API call.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ex := &exchange{w: w, r: r, id: newRequestID(), op: "unknown"}
+	ex := &exchange{w: w, r: r, id: awswire.RequestID(), op: "unknown"}
 	w.Header().Set("x-amzn-RequestId", ex.id)
 	var failure *apiError
 	defer func() {
@@ -197,14 +197,4 @@ func (h *Handler) finish(ex *exchange, failure *apiError, took time.Duration) {
 	default:
 		h.log.Debug("request served", "request_id", ex.id, "operation", ex.op, "took", took)
 	}
-}
-
-// newRequestID returns a random version 4 UUID, the form of AWS request ids.
-func newRequestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = 0x40 | b[6]&0x0f // version 4
-	b[8] = 0x80 | b[8]&0x3f // RFC 9562 variant
-	x := hex.EncodeToString(b[:])
-	return x[:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:]
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/sluice-dev/sluice/web/awswire"
 )
 
 // FuzzListFragmentsJSON checks that a ListFragments page writes the same
@@ -22,7 +24,7 @@ func FuzzListFragmentsJSON(f *testing.F) {
 		f.Add(seed.number, seed.token, seed.size, seed.ms, seed.lenMS)
 	}
 	f.Fuzz(func(t *testing.T, number, token string, size, ms, lenMS int64) {
-		ms %= maxEpochSeconds * 1000
+		ms %= awswire.MaxEpochSeconds * 1000
 		at := epochTime(time.UnixMilli(ms).UTC())
 		for _, out := range []*listFragmentsOutput{
 			{Fragments: []fragment{}},

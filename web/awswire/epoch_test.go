@@ -1,4 +1,4 @@
-package kvs
+package awswire
 
 import (
 	"encoding/json"
@@ -20,7 +20,7 @@ func TestEpochTimeRoundTrip(t *testing.T) {
 		cases = append(cases, r.Int64N(4_000_000_000_000)-100_000_000_000)
 	}
 	for _, ms := range cases {
-		b, err := json.Marshal(epochTime(time.UnixMilli(ms)))
+		b, err := json.Marshal(EpochTime(time.UnixMilli(ms)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -32,9 +32,32 @@ func TestEpochTimeRoundTrip(t *testing.T) {
 		if got := smithytime.ParseEpochSeconds(v).UnixMilli(); got != ms {
 			t.Fatalf("%d ms is written %s, which the Go SDK reads as %d ms", ms, b, got)
 		}
-		var back epochTime
+		var back EpochTime
 		if err := json.Unmarshal(b, &back); err != nil || back.Time().UnixMilli() != ms {
 			t.Fatalf("%d ms is written %s, read back as %v (%v)", ms, b, back.Time(), err)
+		}
+	}
+}
+
+// TestEpochTimeJSON pins the JSON timestamp form: epoch seconds with a
+// millisecond fraction, in the shortest form that reads back exactly.
+func TestEpochTimeJSON(t *testing.T) {
+	for _, tc := range []struct {
+		ms   int64
+		want string
+	}{
+		{1700000000123, "1700000000.123"},
+		{1700000000100, "1700000000.1"},
+		{1700000000000, "1700000000"},
+		{5, "0.005"},
+	} {
+		b, err := EpochTime(time.UnixMilli(tc.ms)).MarshalJSON()
+		if err != nil || string(b) != tc.want {
+			t.Fatalf("%d: %s %v, want %s", tc.ms, b, err, tc.want)
+		}
+		var back EpochTime
+		if err := back.UnmarshalJSON(b); err != nil || back.Time().UnixMilli() != tc.ms {
+			t.Fatalf("%s: read back %v %v", b, back.Time(), err)
 		}
 	}
 }
