@@ -41,6 +41,13 @@ type Config struct {
 	// out), answered with ErrThroughputExceeded. Enforced per Sluice node.
 	Limits ThroughputLimits
 
+	// Observe, when set, is called with the name of every stream the
+	// core is asked about by name (read from its cache or its bucket),
+	// not with the names a listing enumerates. A test hook: the
+	// authorization fuzz test checks with it that a caller is never
+	// served a stream outside its policy.
+	Observe func(stream string)
+
 	// MaxShards is the account's shard limit (DescribeLimits ShardLimit).
 	// Default 1000.
 	MaxShards int

@@ -240,6 +240,9 @@ func newCached(m *streamMeta, rev uint64) *cached {
 
 // lookup returns the cached state of a stream, or nil.
 func (c *Core) lookup(name string) *cached {
+	if c.cfg.Observe != nil {
+		c.cfg.Observe(name)
+	}
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	return c.cache[name]
@@ -248,6 +251,9 @@ func (c *Core) lookup(name string) *cached {
 // refresh reads a stream's document straight from the KV bucket (bypassing
 // the watch, which may lag) and updates the cache.
 func (c *Core) refresh(ctx context.Context, name string) (*cached, error) {
+	if c.cfg.Observe != nil {
+		c.cfg.Observe(name)
+	}
 	e, err := c.kv.Get(ctx, metaKey(name))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		c.mu.Lock()

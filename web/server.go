@@ -92,9 +92,16 @@ func New(cfg Config, deps Deps) *Server {
 	mux := http.NewServeMux()
 	// Kinesis Data Streams: POST / with X-Amz-Target. Kinesis Video
 	// Streams: POST /<operation>.
-	kv := kvs.New(deps.Video, deps.Archive, kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg,
-		Playback: deps.Playback, Signer: deps.Signer})
-	var kdsAPI, kvsAPI http.Handler = kds.New(deps.Streams, kds.Config{Logger: cfg.Logger, Metrics: reg}), kv
+	kvCfg := kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg, Playback: deps.Playback, Signer: deps.Signer}
+	kdCfg := kds.Config{Logger: cfg.Logger, Metrics: reg}
+	if cfg.Auth != nil {
+		// The APIs authorize each call on its decoded input, and seal
+		// their NextTokens for the caller.
+		kvCfg.Authorize, kvCfg.Tokens = cfg.Auth.Authorize, cfg.Auth
+		kdCfg.Authorize, kdCfg.Tokens = cfg.Auth.Authorize, cfg.Auth
+	}
+	kv := kvs.New(deps.Video, deps.Archive, kvCfg)
+	var kdsAPI, kvsAPI http.Handler = kds.New(deps.Streams, kdCfg), kv
 	if cfg.Auth != nil {
 		kdsAPI, kvsAPI = cfg.Auth.KDS(kdsAPI), cfg.Auth.KVS(kvsAPI)
 	}

@@ -96,7 +96,7 @@ func serve(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	verifier := auth.New(auth.Config{Keys: cfg.keys, Region: cfg.Region, Logger: log, IteratorStream: streams.IteratorStream,
+	verifier := auth.New(auth.Config{Keys: cfg.keys, Region: cfg.Region, Logger: log,
 		TokenSecret: tokenSecret, SecureCookies: cfg.certs != nil || strings.HasPrefix(cfg.PublicURL, "https://")}) // behind a TLS proxy too
 	reloadOnHangup(ctx, &cfg, verifier, log)
 	if verifier.Open() {

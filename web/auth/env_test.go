@@ -5,13 +5,14 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"github.com/sluice-dev/sluice/web/webtest"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/sluice-dev/sluice/web/webtest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -78,9 +79,9 @@ func newEnv(t *testing.T, cfg auth.Config) *env {
 		t.Fatal(err)
 	}
 	v := auth.New(cfg)
-	kh := kds.New(data, kds.Config{Logger: quiet})
+	kh := kds.New(data, kds.Config{Logger: quiet, Authorize: v.Authorize, Tokens: v})
 	t.Cleanup(func() { kh.Close() })
-	kv := kvs.New(fragments.NewLibrary(video, fragments.LibraryConfig{}), bucket, kvs.Config{Logger: quiet})
+	kv := kvs.New(fragments.NewLibrary(video, fragments.LibraryConfig{}), bucket, kvs.Config{Logger: quiet, Authorize: v.Authorize, Tokens: v})
 	mux := http.NewServeMux()
 	mux.Handle("POST /{$}", v.KDS(kh))
 	for _, p := range kv.Paths() {

@@ -60,7 +60,7 @@ func (v *Verifier) Guard(action string, stream func(*http.Request) string, next 
 			writeError(w, http.StatusForbidden, fmt.Sprintf("key %s may not perform %s on %s", key.ID, action, what))
 			return
 		}
-		ctx := context.WithValue(WithKeyID(r.Context(), key.ID), grantKey{}, authorized{key: key, grant: grant})
+		ctx := withKey(r.Context(), key, grant)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }

@@ -38,10 +38,6 @@ type Config struct {
 	// larger body is refused (SerializationException on KDS,
 	// InvalidArgumentException on KVS). Default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
-	// IteratorStream returns the stream a KDS ShardIterator belongs to, so
-	// that GetRecords can be checked against stream patterns. Nil: a
-	// GetRecords is allowed only to keys whose Streams include "*".
-	IteratorStream func(iterator string) (stream string, ok bool)
 	// TokenSecret signs minted bearer tokens and UI sessions; every node
 	// of a cluster must share it. Nil: a random secret per process
 	// (tokens and sessions do not survive a restart).
@@ -236,13 +232,13 @@ func (v *Verifier) check(w http.ResponseWriter, r *http.Request, service string,
 		}
 	}
 	if f == nil {
-		f = v.authorize(r, ok.key, op, body)
+		f = v.authorize(ok.key, op)
 	}
 	if f != nil {
 		v.log.Info("request refused", "action", op.Action, "key", ok.key.ID, "remote", remote, "error", f.name, "reason", f.msg)
 		return r, f
 	}
-	return r.WithContext(WithKeyID(r.Context(), ok.key.ID)), nil
+	return r.WithContext(withKey(r.Context(), ok.key, Grant{})), nil
 }
 
 // throttled is the answer to a failure from a blocked address.
@@ -273,40 +269,15 @@ func (v *Verifier) readBody(w http.ResponseWriter, r *http.Request, op Operation
 	return body, nil
 }
 
-// authorize checks the key's policy for op on every stream r names.
-func (v *Verifier) authorize(r *http.Request, key Key, op Operation, body []byte) *failure {
-	var n names
-	if !op.mediaBody {
-		// KDS reads CBOR or JSON by the content type; every KVS API is
-		// REST-JSON and its handler reads JSON whatever the content type
-		// says, so its names are read the same way (reading them as CBOR
-		// found none and let any stream through).
-		ct := "application/json"
-		if op.api == apiKDS {
-			ct = r.Header.Get("Content-Type")
-		}
-		n = decodeNames(ct, body)
+// authorize checks that the key may run op on some stream at all. Which
+// streams a request acts on is read by the API handler from the input it
+// decodes (Authorize), so that what is authorized is what is served.
+func (v *Verifier) authorize(key Key, op Operation) *failure {
+	if key.Allows(op.Action, "") {
+		return nil
 	}
-	streams, known := v.streamsOf(r, n)
-	deny := func(resource string) *failure {
-		name := ErrAccessDenied
-		if op.api == apiArchived || op.api == apiMedia {
-			name = ErrNotAuthorized
-		}
-		f := fail(name, "User: %s is not authorized to perform: %s on resource: %s", key.ID, op.Action, resource)
-		f.counts = false
-		return f
-	}
-	if !key.Allows(op.Action, "") {
-		return deny("*")
-	}
-	if !known && !key.allStreams() {
-		return deny("the stream of this ShardIterator (give StreamARN)")
-	}
-	for _, s := range streams {
-		if !key.Allows(op.Action, s) {
-			return deny("stream/" + truncate(s, 256))
-		}
-	}
-	return nil
+	d := &DeniedError{Key: key.ID, Action: op.Action, Resource: "*"}
+	f := fail(d.Name(), "%s", d.Error())
+	f.counts = false
+	return f
 }

@@ -68,15 +68,21 @@ func TestKinesisSDK(t *testing.T) {
 		if _, err := c.ListStreams(bg, &kinesis.ListStreamsInput{}); err != nil {
 			t.Fatalf("ListStreams (no stream, read): %v", err)
 		}
-		// GetRecords names its stream only through the iterator: without
-		// Config.IteratorStream only a key for every stream may call it.
+		// ListStreams shows only the key's streams.
+		ls, err := c.ListStreams(bg, &kinesis.ListStreamsInput{})
+		if err != nil || len(ls.StreamNames) != 1 || ls.StreamNames[0] != "a1" {
+			t.Fatalf("ListStreams of the a* key: %v %v", ls.StreamNames, err)
+		}
+		// GetRecords names its stream only through the iterator, which the
+		// handler decodes (TestKinesisIteratorStream).
 		it, err := c.GetShardIterator(bg, &kinesis.GetShardIteratorInput{StreamName: aws.String("a1"),
 			ShardId: aws.String("shardId-000000000000"), ShardIteratorType: kdstypes.ShardIteratorTypeTrimHorizon})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = c.GetRecords(bg, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator})
-		wantAPIError(t, err, "AccessDeniedException", 400)
+		if _, err := c.GetRecords(bg, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator}); err != nil {
+			t.Fatalf("GetRecords of its own stream: %v", err)
+		}
 		if _, err := admin.GetRecords(bg, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator}); err != nil {
 			t.Fatalf("admin GetRecords: %v", err)
 		}
@@ -102,19 +108,29 @@ func TestKinesisSDK(t *testing.T) {
 	})
 }
 
+// TestKinesisIteratorStream: GetRecords is authorized against the stream
+// of its shard iterator, read by the handler from the decoded input.
 func TestKinesisIteratorStream(t *testing.T) {
-	// With the hook, GetRecords is checked against the iterator's stream.
-	e := newEnv(t, auth.Config{IteratorStream: func(string) (string, bool) { return "a1", true }})
-	createDataStream(t, e.kinesis(as(adminKey)), "a1")
-	c := e.kinesis(as(streamKey))
-	it, err := c.GetShardIterator(bg, &kinesis.GetShardIteratorInput{StreamName: aws.String("a1"),
-		ShardId: aws.String("shardId-000000000000"), ShardIteratorType: kdstypes.ShardIteratorTypeTrimHorizon})
-	if err != nil {
-		t.Fatal(err)
+	e := newEnv(t, auth.Config{})
+	admin := e.kinesis(as(adminKey))
+	createDataStream(t, admin, "a1")
+	createDataStream(t, admin, "b1")
+	iterator := func(c *kinesis.Client, stream string) *string {
+		t.Helper()
+		it, err := c.GetShardIterator(bg, &kinesis.GetShardIteratorInput{StreamName: aws.String(stream),
+			ShardId: aws.String("shardId-000000000000"), ShardIteratorType: kdstypes.ShardIteratorTypeTrimHorizon})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.ShardIterator
 	}
-	if _, err := c.GetRecords(bg, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator}); err != nil {
+	c := e.kinesis(as(streamKey))
+	if _, err := c.GetRecords(bg, &kinesis.GetRecordsInput{ShardIterator: iterator(c, "a1")}); err != nil {
 		t.Fatalf("GetRecords: %v", err)
 	}
+	// An iterator of another stream, obtained by the admin, is refused.
+	_, err := c.GetRecords(bg, &kinesis.GetRecordsInput{ShardIterator: iterator(admin, "b1")})
+	wantAPIError(t, err, "AccessDeniedException", 400)
 }
 
 func TestKinesisVideoSDK(t *testing.T) {

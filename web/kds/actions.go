@@ -1,6 +1,11 @@
 package kds
 
-import "context"
+import (
+	"context"
+	"reflect"
+
+	"github.com/sluice-dev/sluice/web/awswire"
+)
 
 // action runs one API call on a raw request body and returns the output
 // shape to encode (or sets exchange.streamed and writes it itself).
@@ -15,8 +20,9 @@ func op[T any, PT interface {
 	*T
 	validatable
 }, Out any](fn func(context.Context, PT) (Out, error)) action {
+	rs := awswire.FindMembers(reflect.TypeFor[T](), resourceMembers...)
 	return func(ctx context.Context, ex *exchange, body []byte) (any, error) {
-		in, err := decodeInput[T, PT](ex, body)
+		in, err := decodeInput[T, PT](ctx, ex, body, rs)
 		if err != nil {
 			return nil, err
 		}
@@ -31,8 +37,9 @@ func streamOp[T any, PT interface {
 	*T
 	validatable
 }](fn func(context.Context, *exchange, PT) error) action {
+	rs := awswire.FindMembers(reflect.TypeFor[T](), resourceMembers...)
 	return func(ctx context.Context, ex *exchange, body []byte) (any, error) {
-		in, err := decodeInput[T, PT](ex, body)
+		in, err := decodeInput[T, PT](ctx, ex, body, rs)
 		if err != nil {
 			return nil, err
 		}
@@ -40,10 +47,13 @@ func streamOp[T any, PT interface {
 	}
 }
 
+// decodeInput decodes the body into a fresh input, checks it against the
+// model and authorizes the caller for what it names (rs): the action gets
+// exactly the input that was authorized.
 func decodeInput[T any, PT interface {
 	*T
 	validatable
-}](ex *exchange, body []byte) (PT, error) {
+}](ctx context.Context, ex *exchange, body []byte, rs awswire.Members) (PT, error) {
 	in := PT(new(T))
 	if err := ex.codec.decode(body, in); err != nil {
 		return nil, err
@@ -51,6 +61,9 @@ func decodeInput[T any, PT interface {
 	var v validator
 	in.validate(&v)
 	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if err := ex.h.authorize(ctx, ex, reflect.ValueOf(in).Elem(), rs); err != nil {
 		return nil, err
 	}
 	return in, nil

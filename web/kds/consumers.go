@@ -126,7 +126,7 @@ func (h *Handler) listConsumers(ctx context.Context, in *listConsumersInput) (li
 	}
 	var t pageToken
 	if in.NextToken != nil {
-		if t, err = h.decodeToken(*in.NextToken); err != nil {
+		if t, err = h.decodeToken(ctx, *in.NextToken); err != nil {
 			return listConsumersOutput{}, err
 		}
 		if t.Stream != name {
@@ -159,7 +159,7 @@ func (h *Handler) listConsumers(ctx context.Context, in *listConsumersInput) (li
 		out.Consumers = append(out.Consumers, toConsumerOut(c))
 	}
 	if more {
-		out.NextToken = h.encodeToken(pageToken{Stream: name, Created: s.CreatedAt.UnixMilli(), After: out.Consumers[len(out.Consumers)-1].ConsumerName})
+		out.NextToken = h.encodeToken(ctx, pageToken{Stream: name, Created: s.CreatedAt.UnixMilli(), After: out.Consumers[len(out.Consumers)-1].ConsumerName})
 	}
 	return out, nil
 }

@@ -62,6 +62,9 @@ func toAPIError(err error) *apiError {
 	if errors.As(err, &ae) {
 		return ae
 	}
+	if ae, ok := deniedError(err); ok {
+		return ae
+	}
 	var ce *streams.Error
 	if errors.As(err, &ce) {
 		for _, row := range errorTable {

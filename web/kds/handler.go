@@ -39,6 +39,16 @@ type Config struct {
 	// MaxBodyBytes bounds a request body; a larger one is refused with
 	// SerializationException. Default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// Authorize checks that the caller of ctx may run action (e.g.
+	// "kinesis:PutRecord") on every resource (stream names and ARNs) the
+	// decoded input names; its error (an *auth.DeniedError) is sent as
+	// the API's access-denied error. *auth.Verifier's Authorize is one.
+	// Nil: every call is allowed (no access keys).
+	Authorize func(ctx context.Context, action string, resources ...string) error
+	// Tokens seals NextTokens, binding each to the caller and making it
+	// tamper-proof. Nil: NextTokens are not sealed (tests; a server with
+	// keys always sets it).
+	Tokens Sealer
 	// Now returns the current time, for NextToken expiry and the
 	// "timestamp in the future" checks. Default time.Now. A test hook.
 	Now func() time.Time
@@ -115,6 +125,7 @@ func (h *Handler) Close() error {
 
 // exchange is one request and its response.
 type exchange struct {
+	h      *Handler
 	w      http.ResponseWriter
 	r      *http.Request
 	id     string
@@ -123,12 +134,16 @@ type exchange struct {
 	// streamed is set once an action has started writing the response
 	// itself (SubscribeToShard): no error response can follow.
 	streamed bool
+	// authorized is set once the caller was authorized for the decoded
+	// input; a success response without it is a bug, answered with
+	// InternalFailure (fail closed).
+	authorized bool
 }
 
 // ServeHTTP handles one Kinesis API call.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	ex := &exchange{w: w, r: r, id: awswire.RequestID(), action: "unknown", codec: codec{mediaType: mediaJSON11}}
+	ex := &exchange{h: h, w: w, r: r, id: awswire.RequestID(), action: "unknown", codec: codec{mediaType: mediaJSON11}}
 	w.Header().Set("x-amzn-RequestId", ex.id)
 	var failure *apiError
 	defer func() {
@@ -185,9 +200,14 @@ func (h *Handler) serve(ex *exchange) *apiError {
 		}
 		return h.writeError(ex, ae)
 	}
-	if !ex.streamed {
-		h.write(ex, http.StatusOK, out)
+	if ex.streamed {
+		return nil
 	}
+	if !ex.authorized {
+		h.log.Error("an action answered without authorizing its input", "request_id", ex.id, "action", ex.action)
+		return h.writeError(ex, newError(errInternal, "An internal error occurred; the request can be retried."))
+	}
+	h.write(ex, http.StatusOK, out)
 	return nil
 }
 

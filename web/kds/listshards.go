@@ -46,7 +46,7 @@ type listShardsOutput struct {
 }
 
 func (h *Handler) listShards(ctx context.Context, in *listShardsInput) (listShardsOutput, error) {
-	t, explicit, err := h.listShardsPosition(in)
+	t, explicit, err := h.listShardsPosition(ctx, in)
 	if err != nil {
 		return listShardsOutput{}, err
 	}
@@ -78,14 +78,14 @@ func (h *Handler) listShards(ctx context.Context, in *listShardsInput) (listShar
 	out := listShardsOutput{Shards: toShardsOut(page)}
 	if more {
 		t.After = page[len(page)-1].ID
-		out.NextToken = h.encodeToken(t)
+		out.NextToken = h.encodeToken(ctx, t)
 	}
 	return out, nil
 }
 
 // listShardsPosition returns what to list, from a NextToken or from the
 // request; explicit is false for a token.
-func (h *Handler) listShardsPosition(in *listShardsInput) (t pageToken, explicit bool, err error) {
+func (h *Handler) listShardsPosition(ctx context.Context, in *listShardsInput) (t pageToken, explicit bool, err error) {
 	if in.NextToken != nil {
 		if in.StreamName != nil || in.StreamARN != nil {
 			return t, false, newError(errInvalid, "NextToken and StreamName cannot be provided together.")
@@ -93,7 +93,7 @@ func (h *Handler) listShardsPosition(in *listShardsInput) (t pageToken, explicit
 		if in.ExclusiveStartShardID != nil || in.StreamCreationTimestamp != nil || in.ShardFilter != nil {
 			return t, false, newError(errInvalid, "NextToken cannot be provided together with ExclusiveStartShardId, StreamCreationTimestamp or ShardFilter.")
 		}
-		t, err = h.decodeToken(*in.NextToken)
+		t, err = h.decodeToken(ctx, *in.NextToken)
 		return t, false, err
 	}
 	if in.StreamName == nil && in.StreamARN == nil {

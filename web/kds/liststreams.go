@@ -38,7 +38,7 @@ type listStreamsOutput struct {
 func (h *Handler) listStreams(ctx context.Context, in *listStreamsInput) (listStreamsOutput, error) {
 	after := deref(in.ExclusiveStartStreamName)
 	if in.NextToken != nil {
-		t, err := h.decodeToken(*in.NextToken)
+		t, err := h.decodeToken(ctx, *in.NextToken)
 		if err != nil {
 			return listStreamsOutput{}, err
 		}
@@ -54,8 +54,8 @@ func (h *Handler) listStreams(ctx context.Context, in *listStreamsInput) (listSt
 	}
 	out := listStreamsOutput{StreamNames: []string{}, StreamSummaries: []streamSummary{}}
 	for _, s := range all {
-		if s.Name <= after {
-			continue
+		if s.Name <= after || !h.allowed(ctx, "ListStreams", s.Name) {
+			continue // lists show only the streams the caller may see
 		}
 		if len(out.StreamNames) == limit {
 			out.HasMoreStreams = true
@@ -72,7 +72,7 @@ func (h *Handler) listStreams(ctx context.Context, in *listStreamsInput) (listSt
 		})
 	}
 	if out.HasMoreStreams {
-		out.NextToken = h.encodeToken(pageToken{After: out.StreamNames[len(out.StreamNames)-1]})
+		out.NextToken = h.encodeToken(ctx, pageToken{After: out.StreamNames[len(out.StreamNames)-1]})
 	}
 	return out, nil
 }

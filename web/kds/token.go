@@ -1,8 +1,10 @@
 package kds
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"time"
 )
 
@@ -10,8 +12,9 @@ import (
 const tokenTTL = 300 * time.Second
 
 // pageToken is the content of a NextToken: where the next page starts and
-// what it pages over. It is not secret; a tampered token pages from
-// somewhere else in the caller's own streams.
+// what it pages over. It is not secret, but it is sealed (Config.Tokens):
+// bound to the caller who was given it, and refused when altered. The
+// stream it names is authorized like a StreamName (see authorize.go).
 type pageToken struct {
 	Issued  int64  `json:"t"`           // unix ms
 	Stream  string `json:"s,omitempty"` // ListShards, ListStreamConsumers
@@ -23,18 +26,39 @@ type pageToken struct {
 	HasTime bool   `json:"fh,omitempty"`
 }
 
-func (h *Handler) encodeToken(t pageToken) *string {
+// Sealer seals and opens values for the caller of ctx: a sealed value
+// opens only for the same caller and purpose, and not once altered.
+// *auth.Verifier is one.
+type Sealer interface {
+	Seal(ctx context.Context, purpose string, payload []byte) []byte
+	Unseal(ctx context.Context, purpose string, sealed []byte) ([]byte, bool)
+}
+
+// tokenPurpose is what NextTokens are sealed for.
+const tokenPurpose = "kinesis:NextToken"
+
+func (h *Handler) encodeToken(ctx context.Context, t pageToken) *string {
 	t.Issued = h.cfg.Now().UnixMilli()
 	b, _ := json.Marshal(t) // plain data: cannot fail
+	if h.cfg.Tokens != nil {
+		b = h.cfg.Tokens.Seal(ctx, tokenPurpose, b)
+	}
 	s := base64.RawURLEncoding.EncodeToString(b)
 	return &s
 }
 
 // decodeToken reads a NextToken: InvalidArgumentException if it is not
-// one of ours, ExpiredNextTokenException if older than tokenTTL.
-func (h *Handler) decodeToken(s string) (pageToken, error) {
+// one this server gave this caller, ExpiredNextTokenException if older
+// than tokenTTL.
+func (h *Handler) decodeToken(ctx context.Context, s string) (pageToken, error) {
 	var t pageToken
 	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil && h.cfg.Tokens != nil {
+		var ok bool
+		if b, ok = h.cfg.Tokens.Unseal(ctx, tokenPurpose, b); !ok {
+			err = errBadToken
+		}
+	}
 	if err != nil || json.Unmarshal(b, &t) != nil || t.Issued == 0 {
 		return pageToken{}, newError(errInvalid, "Invalid NextToken.")
 	}
@@ -43,3 +67,6 @@ func (h *Handler) decodeToken(s string) (pageToken, error) {
 	}
 	return t, nil
 }
+
+// errBadToken: a NextToken whose seal does not open.
+var errBadToken = errors.New("bad seal")

@@ -10,8 +10,10 @@ import (
 	"strconv"
 )
 
-// decode reads the JSON request body into v. An empty body is an input
-// with no members. Unknown members are ignored, as AWS does for members
+// decode reads the JSON request body into v (a pointer to an input
+// struct), whatever the Content-Type says, and authorizes the caller for
+// the streams it names (see authorize.go). An empty body is an input with
+// no members. Unknown members are ignored, as AWS does for members
 // of newer model versions. Malformed JSON, a member of the wrong JSON type
 // and an oversized body are InvalidArgumentException (400), with a message
 // that says which.
@@ -23,13 +25,12 @@ func (h *Handler) decode(ex *exchange, v any) error {
 		}
 		return newError(errInvalid, "Reading the request body failed: %v.", err)
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil
+	if len(bytes.TrimSpace(body)) != 0 {
+		if err := json.Unmarshal(body, v); err != nil {
+			return decodeError(err)
+		}
 	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return decodeError(err)
-	}
-	return nil
+	return h.authorize(ex.r.Context(), ex, v)
 }
 
 // decodeError explains why a body did not decode.
@@ -86,6 +87,12 @@ func (h *Handler) writeJSON(ex *exchange, status int, v any) {
 	}
 	if err != nil {
 		h.log.Error("encoding response", "request_id", ex.id, "operation", ex.op, "err", err)
+		status = http.StatusInternalServerError
+		ex.w.Header().Set("x-amzn-ErrorType", errInternal)
+		b, _ = json.Marshal(errorBody{Type: errInternal, Message: msgInternal})
+	}
+	if status < 300 && !ex.authorized {
+		h.log.Error("refusing an answer", "request_id", ex.id, "operation", ex.op, "err", errUnauthorizedAnswer)
 		status = http.StatusInternalServerError
 		ex.w.Header().Set("x-amzn-ErrorType", errInternal)
 		b, _ = json.Marshal(errorBody{Type: errInternal, Message: msgInternal})

@@ -100,7 +100,7 @@ func (h *Handler) listStreams(ctx context.Context, _ *http.Request, in *listStre
 	}
 	var tok listStreamsToken
 	if in.NextToken != nil && *in.NextToken != "" {
-		if err := decodeToken("ListStreams", *in.NextToken, &tok); err != nil {
+		if err := h.decodeToken(ctx, "ListStreams", *in.NextToken, &tok); err != nil {
 			return nil, err
 		}
 	}
@@ -113,8 +113,11 @@ func (h *Handler) listStreams(ctx context.Context, _ *http.Request, in *listStre
 		if !strings.HasPrefix(s.Name, prefix) || tok.After != "" && s.Name <= tok.After {
 			continue
 		}
+		if !h.allowed(ctx, "ListStreams", s.Name) {
+			continue // lists show only the streams the caller may see
+		}
 		if len(out.StreamInfoList) == limit {
-			out.NextToken = encodeToken("ListStreams", &listStreamsToken{After: out.StreamInfoList[limit-1].StreamName})
+			out.NextToken = h.encodeToken(ctx, "ListStreams", &listStreamsToken{After: out.StreamInfoList[limit-1].StreamName})
 			break
 		}
 		out.StreamInfoList = append(out.StreamInfoList, toStreamInfo(s))

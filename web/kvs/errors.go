@@ -66,6 +66,9 @@ func toAPIError(err error) *apiError {
 	if ae, ok := errors.AsType[*apiError](err); ok {
 		return ae
 	}
+	if ae, ok := deniedError(err); ok {
+		return ae
+	}
 	for _, row := range errorTable {
 		if row.Kind == nil || !errors.Is(err, row.Kind) {
 			continue

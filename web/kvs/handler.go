@@ -1,6 +1,7 @@
 package kvs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -39,6 +40,17 @@ type Config struct {
 	// collectors (see metrics.go). Collectors already registered there by
 	// another Handler are shared. Default: none (not exported).
 	Registerer prometheus.Registerer
+	// Authorize checks that the caller of ctx may run action (e.g.
+	// "kinesisvideo:DescribeStream") on every resource (stream names and
+	// ARNs) the decoded input names; its error (an *auth.DeniedError) is
+	// sent as AccessDeniedException or NotAuthorizedException.
+	// *auth.Verifier's Authorize is one. Nil: every call is allowed (no
+	// access keys).
+	Authorize func(ctx context.Context, action string, resources ...string) error
+	// Tokens seals NextTokens, binding each to the caller and making it
+	// tamper-proof. Nil: NextTokens are not sealed (tests; a server with
+	// keys always sets it).
+	Tokens Sealer
 	// MaxBodyBytes bounds a JSON request body; a larger one is refused
 	// with InvalidArgumentException. Default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -127,6 +139,9 @@ type exchange struct {
 	// wrote is set once the response has started: no error response can
 	// follow (operations that stream their output set it too).
 	wrote bool
+	// authorized is set once the caller was authorized for the decoded
+	// input (decode); an answer without it is refused (fail closed).
+	authorized bool
 }
 
 // ServeHTTP handles one API call.

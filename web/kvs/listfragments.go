@@ -83,7 +83,7 @@ func (h *Handler) listFragments(ctx context.Context, _ *http.Request, in *listFr
 	if err != nil {
 		return nil, err
 	}
-	tok, err := fragmentsToken(s, in)
+	tok, err := h.fragmentsToken(ctx, s, in)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +98,7 @@ func (h *Handler) listFragments(ctx context.Context, _ *http.Request, in *listFr
 	err = h.lib.Fragments(ctx, s.Name, sel, func(f fragments.Info) bool {
 		if len(out.Fragments) == limit {
 			tok.After, tok.AfterNS = last.Number, selected(sel, last).UnixNano()
-			out.NextToken = encodeToken("ListFragments", &tok)
+			out.NextToken = h.encodeToken(ctx, "ListFragments", &tok)
 			return false
 		}
 		out.Fragments = append(out.Fragments, toFragment(f))
@@ -113,11 +113,11 @@ func (h *Handler) listFragments(ctx context.Context, _ *http.Request, in *listFr
 
 // fragmentsToken returns the request's NextToken, checked against the
 // stream, or else a fresh one from its selector.
-func fragmentsToken(s fragments.Stream, in *listFragmentsInput) (listFragmentsToken, error) {
+func (h *Handler) fragmentsToken(ctx context.Context, s fragments.Stream, in *listFragmentsInput) (listFragmentsToken, error) {
 	tok := listFragmentsToken{Stream: s.Name, CreatedMS: s.CreationTime.UnixMilli()}
 	if in.NextToken != nil {
 		var got listFragmentsToken
-		if err := decodeToken("ListFragments", *in.NextToken, &got); err != nil {
+		if err := h.decodeToken(ctx, "ListFragments", *in.NextToken, &got); err != nil {
 			return tok, err
 		}
 		if got.Stream != tok.Stream || got.CreatedMS != tok.CreatedMS || got.After == "" {

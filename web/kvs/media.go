@@ -79,6 +79,9 @@ func (m *mediaResponse) start() {
 	if m.ex.wrote {
 		return
 	}
+	if !m.ex.authorized {
+		panic(errUnauthorizedAnswer) // fail closed: ServeHTTP answers InternalFailure
+	}
 	m.ex.wrote = true
 	m.ex.w.Header().Set("Content-Type", m.contentType)
 	m.ex.w.WriteHeader(http.StatusOK)
