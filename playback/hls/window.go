@@ -260,13 +260,14 @@ func newest(ctx context.Context, src *playback.Source, sess playback.Session, no
 // or, when it would list none yet, the oldest time it looks back to (a
 // fragment still being written when the session starts began later). A
 // session of another mode has no such bound (zero): its range bounds it.
+// Errors are the source's.
 func LiveSince(ctx context.Context, src *playback.Source, sess playback.Session, now time.Time) (time.Time, error) {
 	if mode(sess) != ModeLive {
 		return time.Time{}, nil
 	}
 	ring, since, err := newest(ctx, src, sess, now)
 	if err != nil {
-		return time.Time{}, notFound(err, "fragments of %s", sess.Stream)
+		return time.Time{}, err
 	}
 	if len(ring) > 0 {
 		return ring[0].ServerTime, nil
