@@ -15,17 +15,8 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/web/auth"
+	"github.com/sluice-dev/sluice/web/webtest"
 )
-
-// tokenOf returns the SessionToken of a session URL.
-func tokenOf(t *testing.T, u string) string {
-	t.Helper()
-	p, err := url.Parse(u)
-	if err != nil || p.Query().Get("SessionToken") == "" {
-		t.Fatalf("not a session URL: %q", u)
-	}
-	return p.Query().Get("SessionToken")
-}
 
 // A session URL is bound to the key that signed GetHLSStreamingSessionURL:
 // narrowing the key's policy or removing the key refuses it at once.
@@ -41,7 +32,7 @@ func TestSessionURLFollowsItsKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	master := aws.ToString(out.HLSStreamingSessionURL)
-	if sess, err := r.signer.Verify(tokenOf(t, master)); err != nil || sess.Key != viewer.ID {
+	if sess, err := r.signer.Verify(webtest.SessionToken(t, master)); err != nil || sess.Key != viewer.ID {
 		t.Fatalf("the session names key %q (%v), want %s", sess.Key, err, viewer.ID)
 	}
 	want := func(status int, why string) {
@@ -118,7 +109,7 @@ func TestLiveSessionBound(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	token := tokenOf(t, aws.ToString(out.HLSStreamingSessionURL))
+	token := webtest.SessionToken(t, aws.ToString(out.HLSStreamingSessionURL))
 	r.record(t, "a", start.Add(20*time.Second)) // after the session began
 	var all []fragments.Info
 	r.lib.Fragments(bg, "a", fragments.Selector{}, func(in fragments.Info) bool { all = append(all, in); return true })
