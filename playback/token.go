@@ -14,6 +14,12 @@ import (
 // Session is what a playback session URL grants: one stream, one time
 // range and way of packaging, until it expires. It travels in the URL as a
 // signed token, so players need no AWS signature and any node can serve it.
+//
+// A session is bound to the access key that minted it (Key): the server
+// checks on every use that the key still exists and still allows reading
+// the stream, so removing a key revokes its sessions and links. Its
+// Expires is never later than that of the credential it was minted with
+// (a minted bearer token, a UI session).
 type Session struct {
 	V                int       `json:"v"`
 	Kind             string    `json:"k"`           // "hls", "dash", "clip", "share"
@@ -27,9 +33,33 @@ type Session struct {
 	DisplayTimestamp bool      `json:"t,omitempty"` // EXT-X-PROGRAM-DATE-TIME
 	MaxFragments     int       `json:"n,omitempty"`
 	Expires          time.Time `json:"e"`
+	// Key is the ID of the access key that minted the session; "" when
+	// the server was open (no keys), and for tokens of version 1.
+	Key string `json:"i,omitempty"`
+	// Since is a LIVE session's lower bound: the server time of the
+	// oldest fragment its first playlist could list. Its playlists and
+	// media URLs never reach an older fragment. Zero: no bound (other
+	// modes, bound by Start and End; version 1 tokens).
+	Since time.Time `json:"f,omitzero"`
 }
 
-const tokenVersion = 1
+// Token versions. Version 2 added Key and Since. A version 1 token is
+// still read, as a session of no key and no LIVE bound: the server serves
+// it only while it is open (a server with access keys refuses sessions of
+// no key, see Session.Key).
+const (
+	tokenVersion   = 2
+	tokenVersionV1 = 1
+)
+
+// ExpireBy caps the session's expiry at that of the credential that
+// mints it (zero: a credential that does not expire), so that a session
+// never outlives its grant.
+func (s *Session) ExpireBy(credential time.Time) {
+	if !credential.IsZero() && credential.Before(s.Expires) {
+		s.Expires = credential
+	}
+}
 
 var (
 	// ErrTokenInvalid: the token is malformed or its signature does not
@@ -82,7 +112,7 @@ func (s *Signer) Verify(token string) (Session, error) {
 	}
 	body, err := base64.RawURLEncoding.DecodeString(b)
 	var sess Session
-	if err != nil || json.Unmarshal(body, &sess) != nil || sess.V != tokenVersion {
+	if err != nil || json.Unmarshal(body, &sess) != nil || sess.V != tokenVersion && sess.V != tokenVersionV1 {
 		return Session{}, fmt.Errorf("%w: unreadable session", ErrTokenInvalid)
 	}
 	if now := s.now(); now.After(sess.Expires) {

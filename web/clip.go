@@ -13,8 +13,9 @@ import (
 // clipLink serves GET /getClip.mp4?SessionToken=...: a signed, expiring
 // download link of an MP4 clip (minted by POST /api/v1/streams/{name}/links).
 // The token fixes the stream and the range; the clip is made by the KVS
-// GetClip operation, so both share one implementation and its limits.
-func clipLink(signer *playback.Signer, getClip http.Handler) http.HandlerFunc {
+// GetClip operation, so both share one implementation and its limits. The
+// key that minted the link must still allow it (checkGrant).
+func clipLink(signer *playback.Signer, kp keyPolicies, getClip http.Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if signer == nil {
 			http.Error(w, "clips are not served by this node", http.StatusServiceUnavailable)
@@ -23,6 +24,9 @@ func clipLink(signer *playback.Signer, getClip http.Handler) http.HandlerFunc {
 		sess, err := signer.Verify(r.URL.Query().Get("SessionToken"))
 		if err == nil && sess.Kind != "clip" {
 			err = fmt.Errorf("%w: this link is not a clip link", playback.ErrTokenInvalid)
+		}
+		if err == nil {
+			err = checkGrant(kp, sess)
 		}
 		if err != nil {
 			code := http.StatusForbidden

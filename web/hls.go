@@ -22,19 +22,25 @@ import (
 // (a bearer token in a header or in the path, or the UI session). Without a
 // playback Source and Signer nothing is registered.
 //
-// A session token is checked on every request: an expired or altered one
-// is answered 403 with the reason, and a token only ever reads the stream
-// (and time range) it was signed for.
+// A session token is checked on every request: an expired or altered one,
+// or one whose access key no longer exists or allows it (checkGrant), is
+// answered 403 with the reason, and a token only ever reads the stream
+// and fragments it was signed for (its time range; for LIVE, fragments
+// from its first playlist on).
 func hlsRoutes(mux *http.ServeMux, deps Deps, v *auth.Verifier) {
 	if deps.Playback == nil || deps.Signer == nil {
 		return
 	}
 	hs := hls.New(deps.Playback, hls.Config{Logger: slog.Default()})
 	ds := dash.New(hs)
+	kp := policies(v)
 	session := func(name string, kinds ...string) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			token := r.URL.Query().Get("SessionToken")
 			sess, err := verifySession(deps.Signer, token, kinds)
+			if err == nil {
+				err = checkGrant(kp, sess)
+			}
 			if err != nil {
 				forbid(w, err)
 				return

@@ -33,6 +33,7 @@ import (
 	"github.com/sluice-dev/sluice/storage/fs"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/streamstest"
+	"github.com/sluice-dev/sluice/web/auth"
 	"github.com/sluice-dev/sluice/web/kvs"
 )
 
@@ -41,14 +42,19 @@ var bg = context.Background()
 // sessionRig serves the KVS API and the HLS routes over a real stream
 // core, fs bucket and recorder, with a signer whose clock the test moves.
 type sessionRig struct {
-	lib   *fragments.Library
-	rec   *ingest.Recorder
-	srv   *httptest.Server
-	am    *kinesisvideoarchivedmedia.Client
-	clock atomic.Int64 // offset added to the signer's clock, ns
+	lib    *fragments.Library
+	rec    *ingest.Recorder
+	srv    *httptest.Server
+	am     *kinesisvideoarchivedmedia.Client
+	clock  atomic.Int64 // offset added to the signer's clock, ns
+	signer *playback.Signer
 }
 
-func newSessionRig(t *testing.T) *sessionRig {
+func newSessionRig(t *testing.T) *sessionRig { return newSessionRigAuth(t, nil) }
+
+// newSessionRigAuth is a sessionRig whose KVS API and session URLs are
+// checked by v (nil: open); its client signs with AKID:test-secret.
+func newSessionRigAuth(t *testing.T, v *auth.Verifier) *sessionRig {
 	t.Helper()
 	core := streamstest.Open(t, fragments.CoreConfig(streams.Config{}))
 	lib := fragments.NewLibrary(core, fragments.LibraryConfig{})
@@ -64,17 +70,22 @@ func newSessionRig(t *testing.T) *sessionRig {
 	t.Cleanup(func() { rig.rec.Close(bg) })
 	src := playback.NewSource(lib, bucket, hub, playback.SourceConfig{})
 	signer := playback.NewSigner([]byte("test key"), func() time.Time { return time.Now().Add(time.Duration(rig.clock.Load())) })
+	rig.signer = signer
 	deps := Deps{Video: lib, Archive: bucket, Playback: src, Signer: signer}
 	mux := http.NewServeMux()
 	kv := kvs.New(lib, bucket, kvs.Config{Logger: log, Playback: src, Signer: signer})
-	for _, p := range kv.Paths() {
-		mux.Handle("POST "+p, kv)
+	var api http.Handler = kv
+	if v != nil {
+		api = v.KVS(kv)
 	}
-	hlsRoutes(mux, deps, nil)
+	for _, p := range kv.Paths() {
+		mux.Handle("POST "+p, api)
+	}
+	hlsRoutes(mux, deps, v)
 	rig.srv = httptest.NewServer(mux)
 	t.Cleanup(rig.srv.Close)
 	rig.am = kinesisvideoarchivedmedia.New(kinesisvideoarchivedmedia.Options{Region: "us-east-1", BaseEndpoint: aws.String(rig.srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider("AKID", "secret", ""), Retryer: webtest.Retryer()})
+		Credentials: credentials.NewStaticCredentialsProvider("AKID", "test-secret", ""), Retryer: webtest.Retryer()})
 	return rig
 }
 

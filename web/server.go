@@ -110,7 +110,7 @@ func New(cfg Config, deps Deps) *Server {
 		mux.Handle("POST "+p, kvsAPI)
 	}
 	hlsRoutes(mux, deps, cfg.Auth)
-	mux.Handle("GET /getClip.mp4", clipLink(deps.Signer, kv)) // kv itself: the token is the credential
+	mux.Handle("GET /getClip.mp4", clipLink(deps.Signer, policies(cfg.Auth), kv)) // kv itself: the token is the credential
 	mux.Handle("/api/v1/", api.New(api.Deps{
 		Cameras: deps.Cameras, Recordings: deps.Recordings, Video: deps.Video, Playback: deps.Playback,
 		Signer: deps.Signer, Data: deps.Streams, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Auth: cfg.Auth,

@@ -24,6 +24,10 @@
 //     passed; LIVE a sliding window of the newest fragments whose media
 //     sequence numbers are the fragments' positions in the stream's index
 //     (the index record's JetStream sequence), so every node agrees on them.
+//     A session reads only the fragments it grants: those of its time
+//     range, or for LIVE those from its bound on (Session.Since, set at
+//     creation with LiveSince: the oldest fragment its first playlist
+//     could list); a FragmentNumber outside is refused 403.
 //
 // Segments are named by a fragment reference (ref.go): its fragment number
 // once archived, else "<session>.<index>.<producer ms>", which stays valid

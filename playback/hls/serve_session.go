@@ -89,7 +89,9 @@ func (s *Server) ServeSession(w http.ResponseWriter, r *http.Request, sess playb
 }
 
 // locateIn finds a fragment by ref for a session: in its stream, and in its
-// time range when it has one.
+// time range when it has one (ON_DEMAND, LIVE_REPLAY), or at or after its
+// bound (LIVE, Session.Since). A fragment of the stream outside is
+// refused with 403: the session does not grant it.
 func (s *Server) locateIn(ctx context.Context, sess playback.Session, refStr string) (located, error) {
 	rf, ok := parseRef(refStr)
 	if !ok {
@@ -99,12 +101,17 @@ func (s *Server) locateIn(ctx context.Context, sess playback.Session, refStr str
 	if err != nil {
 		return located{}, err
 	}
-	if m := mode(sess); sess.Mode != "" && m != ModeLive {
-		t := selected(sess, l.meta())
-		// Times in URLs and the index are kept to the millisecond.
-		if !sess.Start.IsZero() && t.Before(sess.Start.Add(-time.Millisecond)) || !sess.End.IsZero() && t.After(sess.End.Add(time.Millisecond)) {
-			return located{}, errorf(http.StatusNotFound, "fragment %s is outside the session's time range", refStr)
+	// Times in URLs and the index are kept to the millisecond.
+	const slack = time.Millisecond
+	if mode(sess) == ModeLive {
+		if t := l.meta().ServerTime; !sess.Since.IsZero() && t.Before(sess.Since.Add(-slack)) {
+			return located{}, errorf(http.StatusForbidden, "fragment %s was recorded at %s, before this LIVE session began (its first fragment is from %s)",
+				refStr, t.UTC().Format(time.RFC3339Nano), sess.Since.UTC().Format(time.RFC3339Nano))
 		}
+		return l, nil
+	}
+	if t := selected(sess, l.meta()); !sess.Start.IsZero() && t.Before(sess.Start.Add(-slack)) || !sess.End.IsZero() && t.After(sess.End.Add(slack)) {
+		return located{}, errorf(http.StatusForbidden, "fragment %s (at %s) is outside the session's time range", refStr, t.UTC().Format(time.RFC3339Nano))
 	}
 	return l, nil
 }

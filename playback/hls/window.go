@@ -209,17 +209,7 @@ func (s *Server) replayEnded(sess playback.Session) bool {
 // node and every reload agree on; fragments not yet indexed continue from
 // the last indexed one.
 func (s *Server) liveWindow(ctx context.Context, sess playback.Session) (Window, error) {
-	n := limit(sess)
-	since := s.cfg.Now().Add(-max(liveRecent, time.Duration(n)*10*time.Second))
-	ring := make([]Entry, 0, n+1)
-	err := s.src.Fragments(ctx, sess.Stream, fragments.Selector{Start: since}, func(f playback.Fragment) bool {
-		ring = appendDedup(ring, f, idRef(f))
-		if len(ring) > n {
-			copy(ring, ring[1:])
-			ring = ring[:n]
-		}
-		return true
-	})
+	ring, _, err := newest(ctx, s.src, sess, s.cfg.Now())
 	if err != nil {
 		return Window{}, err
 	}
@@ -242,6 +232,47 @@ func (s *Server) liveWindow(ctx context.Context, sess playback.Session) (Window,
 		ring[i].MSN = base + uint64(i)
 	}
 	return Window{Entries: ring}, nil
+}
+
+// newest lists the newest fragments of a LIVE session at now (at most
+// its limit, none recorded before its bound, Session.Since), oldest first,
+// and the server time from which it looked.
+func newest(ctx context.Context, src *playback.Source, sess playback.Session, now time.Time) ([]Entry, time.Time, error) {
+	n := limit(sess)
+	since := now.Add(-max(liveRecent, time.Duration(n)*10*time.Second))
+	if sess.Since.After(since) {
+		since = sess.Since
+	}
+	ring := make([]Entry, 0, n+1)
+	err := src.Fragments(ctx, sess.Stream, fragments.Selector{Start: since}, func(f playback.Fragment) bool {
+		ring = appendDedup(ring, f, idRef(f))
+		if len(ring) > n {
+			copy(ring, ring[1:])
+			ring = ring[:n]
+		}
+		return true
+	})
+	return ring, since, err
+}
+
+// LiveSince is the bound (Session.Since) of a LIVE session created at now:
+// the server time of the oldest fragment its first playlist could list,
+// or, when it would list none yet, the oldest time it looks back to (a
+// fragment still being written when the session starts began later). A
+// session of another mode has no such bound (zero): its range bounds it.
+// Errors are the source's.
+func LiveSince(ctx context.Context, src *playback.Source, sess playback.Session, now time.Time) (time.Time, error) {
+	if mode(sess) != ModeLive {
+		return time.Time{}, nil
+	}
+	ring, since, err := newest(ctx, src, sess, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if len(ring) > 0 {
+		return ring[0].ServerTime, nil
+	}
+	return since, nil
 }
 
 // markDiscontinuities sets Disc by the session's mode: ALWAYS between all

@@ -19,6 +19,7 @@ import (
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/streamstest"
 	"github.com/sluice-dev/sluice/web/api"
+	"github.com/sluice-dev/sluice/web/auth"
 )
 
 var bg = context.Background()
@@ -30,8 +31,15 @@ type rig struct {
 	data *streams.Core
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newAuthRig(t, nil, nil) }
+
+// newAuthRig is a rig whose routes v guards (nil: open), signing links
+// with signer (nil: a signer of its own).
+func newAuthRig(t *testing.T, v *auth.Verifier, signer *playback.Signer) *rig {
 	t.Helper()
+	if signer == nil {
+		signer = playback.NewSigner([]byte("k"), nil)
+	}
 	nc := streamstest.Connect(t)
 	video, err := streams.Open(bg, nc, fragments.CoreConfig(streams.Config{}))
 	if err != nil {
@@ -52,7 +60,7 @@ func newRig(t *testing.T) *rig {
 	rec := ingest.NewRecorder(lib, bucket, hub, ingest.RecorderConfig{AutoCreate: true})
 	t.Cleanup(func() { rec.Close(bg) })
 	h := api.New(api.Deps{Recordings: rec, Video: lib, Playback: playback.NewSource(lib, bucket, hub, playback.SourceConfig{}),
-		Signer: playback.NewSigner([]byte("k"), nil), Data: data, PublicURL: "http://sluice.test"})
+		Signer: signer, Data: data, PublicURL: "http://sluice.test", Auth: v})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &rig{srv: srv, rec: rec, lib: lib, data: data}

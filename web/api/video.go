@@ -9,6 +9,7 @@ import (
 
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/playback"
+	"github.com/sluice-dev/sluice/playback/hls"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/web/auth"
 )
@@ -217,9 +218,11 @@ func (h *Handler) timeline(w http.ResponseWriter, r *http.Request) {
 }
 
 // link mints a signed, expiring playback link: {"kind": "hls"|"clip",
-// "start", "end" (RFC 3339; empty for live HLS), "expires_seconds"}.
+// "start", "end" (RFC 3339; empty for live HLS), "expires_seconds"}. The
+// link is bound to the caller's key (each use checks that the key still
+// allows it) and expires no later than the caller's credential.
 func (h *Handler) link(w http.ResponseWriter, r *http.Request) {
-	if h.d.Signer == nil || h.d.Video == nil {
+	if h.d.Signer == nil || h.d.Video == nil || h.d.Playback == nil {
 		writeError(w, http.StatusServiceUnavailable, "playback is not served by this node")
 		return
 	}
@@ -244,16 +247,28 @@ func (h *Handler) link(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "expires_seconds must be at most 7 days")
 		return
 	}
+	now := time.Now()
 	sess := playback.Session{Stream: name, Producer: true, Start: in.Start, End: in.End, Container: "FRAGMENTED_MP4",
-		Discontinuity: "ALWAYS", DisplayTimestamp: true, Expires: time.Now().Add(time.Duration(in.ExpiresSeconds) * time.Second)}
+		Discontinuity: "ALWAYS", DisplayTimestamp: true, Expires: now.Add(time.Duration(in.ExpiresSeconds) * time.Second),
+		Key: auth.KeyID(r.Context())}
+	if h.d.Auth != nil {
+		// Never longer than the credential minting it (a minted token, a
+		// UI session); every use checks the key again.
+		sess.ExpireBy(h.d.Auth.CredentialExpiry(r))
+	}
 	var path string
 	switch in.Kind {
 	case "hls":
-		sess.Kind, sess.Mode = "hls", "ON_DEMAND"
+		sess.Kind, sess.Mode = "hls", hls.ModeOnDemand
 		if in.Start.IsZero() {
-			sess.Mode = "LIVE"
+			sess.Mode = hls.ModeLive
+			var err error
+			if sess.Since, err = hls.LiveSince(r.Context(), h.d.Playback, sess, now); err != nil {
+				h.fail(w, err)
+				return
+			}
 		}
-		path = "/getHLSMasterPlaylist.m3u8"
+		path = "/" + hls.PathMaster
 	case "clip":
 		if in.Start.IsZero() || in.End.IsZero() || !in.End.After(in.Start) {
 			writeError(w, http.StatusBadRequest, "a clip needs start < end")

@@ -9,6 +9,7 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/playback/hls"
+	"github.com/sluice-dev/sluice/web/auth"
 )
 
 // Bounds and defaults of the session operations (both models).
@@ -116,6 +117,13 @@ func (h *Handler) session(ctx context.Context, spec sessionSpec) (playback.Sessi
 			Msg: "The stream " + s.Name + " does not retain data (DataRetentionInHours is 0): its live view is at /hls/" + s.Name + "/index.m3u8."}
 	}
 	sess.Stream = s.Name
+	// The session is bound to the key that signed the request (checked
+	// again on every use) and, when LIVE, to the fragments from its first
+	// playlist on.
+	sess.Key = auth.KeyID(ctx)
+	if sess.Since, err = hls.LiveSince(ctx, h.cfg.Playback, sess, time.Now()); err != nil {
+		return sess, err
+	}
 	return sess, nil
 }
 
