@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/sluice-dev/sluice/playback"
+	"github.com/sluice-dev/sluice/web/auth"
 )
 
 // clipLink serves GET /getClip.mp4?SessionToken=...: a signed, expiring
@@ -50,7 +51,15 @@ func clipLink(signer *playback.Signer, kp keyPolicies, getClip http.Handler) htt
 				},
 			},
 		})
-		req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, "/getClip", bytes.NewReader(body))
+		ctx := r.Context()
+		if kp != nil {
+			var ok bool
+			if ctx, ok = kp.ActAs(ctx, sess.Key, sess.Stream, auth.ClassRead); !ok {
+				http.Error(w, checkGrant(kp, sess).Error(), http.StatusForbidden)
+				return
+			}
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, "/getClip", bytes.NewReader(body))
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

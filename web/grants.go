@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/sluice-dev/sluice/playback"
@@ -13,6 +14,10 @@ import (
 // key, or narrowing its policy, revokes what it minted.
 type keyPolicies interface {
 	Allowed(keyID, action, stream string) bool
+	// ActAs returns ctx acting as the key, limited to class on stream,
+	// for the API handler that serves a link (GetClip authorizes as the
+	// link's key); ok is false when the key no longer exists.
+	ActAs(ctx context.Context, keyID, stream string, class auth.Class) (context.Context, bool)
 }
 
 // mintAction is the action a key needs to mint a session of each kind

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -65,6 +66,10 @@ func TestSessionURLFollowsItsKey(t *testing.T) {
 type fixedPolicies map[string]bool
 
 func (p fixedPolicies) Allowed(keyID, _, _ string) bool { return p[keyID] }
+
+func (p fixedPolicies) ActAs(ctx context.Context, keyID, _ string, _ auth.Class) (context.Context, bool) {
+	return ctx, p[keyID]
+}
 
 // A clip link is checked against its key on every download; a link of
 // no key is refused where keys are configured.

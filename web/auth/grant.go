@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"net/http"
 	"time"
 )
@@ -42,4 +43,20 @@ func (v *Verifier) CredentialExpiry(r *http.Request) time.Time {
 		return time.Time{}
 	}
 	return exp
+}
+
+// ActAs returns ctx acting as the access key keyID, limited to class on
+// stream (a grant, as of a minted token), for Authorize: the door of a
+// capability that a key minted (a clip link) serves it as that key and no
+// more. ok is false when the key no longer exists. An open Verifier
+// returns ctx unchanged.
+func (v *Verifier) ActAs(ctx context.Context, keyID, stream string, class Class) (context.Context, bool) {
+	if v.Open() {
+		return ctx, true
+	}
+	key, found := v.keySet().Lookup(keyID)
+	if !found {
+		return ctx, false
+	}
+	return withKey(ctx, key, Grant{Stream: stream, Class: class}), true
 }
