@@ -325,3 +325,34 @@ func TestSetKeys(t *testing.T) {
 	st, body = g.call(nil, "GET", "/watch/cam-1", cam)
 	g.want(401, "unknown access key", st, body)
 }
+
+// TestAdminOnly: what names every stream (/metrics) needs the admin class
+// on all streams; a read key, a stream-scoped admin and a minted token do
+// not pass.
+func TestAdminOnly(t *testing.T) {
+	scoped := auth.Key{ID: "AKIDSCOPED", Secret: "scoped-secret", Policy: auth.Policy{Streams: []string{"cam-*"}, Actions: []string{"admin", "read"}}}
+	reader := auth.Key{ID: "AKIDREAD", Secret: "read-secret", Policy: auth.Policy{Streams: []string{"*"}, Actions: []string{"read"}}}
+	v := auth.New(auth.Config{Keys: []auth.Key{gAdmin, scoped, reader}, Logger: quietLogger(), FailureLimit: auth.FailureLimit{Disabled: true}})
+	h := v.Guard("sluice:GetMetrics", nil, auth.AdminOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	minted, _, err := v.Mint(gAdmin, "cam-1", auth.ClassRead, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, token string
+		want        int
+	}{
+		{"admin", auth.DeriveToken(gAdmin.ID, gAdmin.Secret), 200},
+		{"read key", auth.DeriveToken(reader.ID, reader.Secret), 403},
+		{"admin of some streams", auth.DeriveToken(scoped.ID, scoped.Secret), 403},
+		{"minted token", minted, 403},
+	} {
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		r.Header.Set("Authorization", "Bearer "+tc.token)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.name, w.Code, w.Body, tc.want)
+		}
+	}
+}
