@@ -21,10 +21,10 @@ import (
 //     (localhost, *.localhost, 127.0.0.0/8, [::1], any port), the host of
 //     the public URL, or, when anyIP (a server open to a network), any
 //     address literal: a rebinding page's requests carry its own name.
-//   - Cross-site requests: a request with an Origin other than the
-//     server's own (its Host, or the public URL's origin) is refused,
-//     whatever the method; a state-changing request (any method but GET,
-//     HEAD, OPTIONS) without an Origin must have a content type that a
+//   - Cross-site requests: a state-changing request (any method but GET,
+//     HEAD, OPTIONS) with an Origin other than the server's own (its
+//     Host, or the public URL's origin) is refused, whatever its content
+//     type; one without an Origin must have a content type that a
 //     cross-site form or no-CORS fetch cannot send (not text/plain,
 //     application/x-www-form-urlencoded, multipart/form-data, nor none
 //     with a body), and must not be marked cross-site by Sec-Fetch-Site.
@@ -70,14 +70,14 @@ func (g *openGuard) refusal(r *http.Request) string {
 	if !g.hostAllowed(r.Host) {
 		return fmt.Sprintf("no access keys are configured, so this server answers only requests addressed to a loopback name or address (localhost, 127.0.0.1, [::1]), not to Host %q (DNS rebinding protection); configure access keys, or set --public-url to the name clients use", truncate(r.Host, 128))
 	}
-	if origin := r.Header.Get("Origin"); origin != "" {
-		if !auth.SameOrigin(origin, r, g.publicURL) {
-			return fmt.Sprintf("no access keys are configured, so requests from pages of other origins (Origin %q) are refused (cross-site request protection)", truncate(origin, 128))
-		}
-		return ""
-	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return "" // reads: players of other origins may fetch /hls/ (CORS)
+	}
+	if origin := r.Header.Get("Origin"); origin != "" {
+		if !auth.SameOrigin(origin, r, g.publicURL) {
+			return fmt.Sprintf("no access keys are configured, so state-changing requests from pages of other origins (Origin %q) are refused (cross-site request protection)", truncate(origin, 128))
+		}
 		return ""
 	}
 	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
