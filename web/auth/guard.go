@@ -33,9 +33,9 @@ const TokenPathValue = "token"
 // invalid or expired (the message says which); 403 when they are good but
 // not for this; 429 with Retry-After instead of 401 from an address past
 // its failure limit. Good credentials are served even then: tokens and
-// cookies are MACs, which cannot be guessed at any rate (as with SigV4;
-// only the login form, which takes a secret, refuses a blocked address
-// outright). Bodies are JSON {"error": "..."}.
+// cookies are MACs, which cannot be guessed at any rate (as with SigV4).
+// Failures are counted per address and the key ID a token names. Bodies
+// are JSON {"error": "..."}.
 func (v *Verifier) Guard(action string, stream func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if v.Open() {
