@@ -30,10 +30,11 @@ func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
 	return m
 }
 
-func (m *httpMetrics) wrap(next *http.ServeMux) http.Handler {
+// wrap counts the requests that next serves, by their route in routes.
+func (m *httpMetrics) wrap(routes *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		_, route := next.Handler(r)
+		_, route := routes.Handler(r)
 		if route == "" {
 			route = "unmatched"
 		}

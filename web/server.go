@@ -43,6 +43,11 @@ type Config struct {
 	// TLS, when set, serves HTTPS (HTTP/1.1 and HTTP/2) instead of
 	// HTTP (HTTP/1.1 and h2c), and marks session cookies Secure.
 	TLS *tls.Config
+	// OpenAnyIP: when open (Auth nil or without keys), answer a Host
+	// header that is any address literal, not only a loopback one (a
+	// server deliberately open to a network: --insecure-no-auth). See
+	// openGuard for what an open server refuses.
+	OpenAnyIP bool
 	// Pprof serves Go's profiler at /debug/pprof/ (for benchmarking; it
 	// exposes internals, so it is off by default).
 	Pprof bool
@@ -116,7 +121,7 @@ func New(cfg Config, deps Deps) *Server {
 		Signer: deps.Signer, Data: deps.Streams, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Auth: cfg.Auth,
 	}))
 	if cfg.Auth != nil {
-		mux.HandleFunc("POST /api/v1/login", cfg.Auth.Login)
+		mux.HandleFunc("POST /api/v1/login", cfg.Auth.Login(cfg.PublicURL))
 		mux.HandleFunc("POST /api/v1/logout", cfg.Auth.Logout)
 		mux.HandleFunc("GET /api/v1/session", cfg.Auth.Session)
 	}
@@ -127,13 +132,18 @@ func New(cfg Config, deps Deps) *Server {
 	mux.Handle("GET /{$}", http.RedirectHandler("/ui/", http.StatusFound))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("GET /metrics", guard(cfg.Auth, "sluice:GetMetrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
+	// metrics name every stream: the admin class on every stream is needed
+	mux.Handle("GET /metrics", guard(cfg.Auth, "sluice:GetMetrics", auth.AdminOnly(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))))
 	if cfg.Pprof {
 		mux.Handle("GET /debug/pprof/", guard(cfg.Auth, "sluice:Debug", http.HandlerFunc(pprof.Index)))
 		mux.Handle("GET /debug/pprof/profile", guard(cfg.Auth, "sluice:Debug", http.HandlerFunc(pprof.Profile)))
 		mux.Handle("GET /debug/pprof/trace", guard(cfg.Auth, "sluice:Debug", http.HandlerFunc(pprof.Trace)))
 	}
-	s.handler = newHTTPMetrics(reg).wrap(mux)
+	var h http.Handler = mux
+	if cfg.Auth == nil || cfg.Auth.Open() {
+		h = newOpenGuard(cfg.PublicURL, cfg.OpenAnyIP, cfg.Logger, mux)
+	}
+	s.handler = newHTTPMetrics(reg).wrap(mux, h)
 	return s
 }
 

@@ -50,6 +50,9 @@ func (c *cameras) start(ctx context.Context, flags []rtsp.Camera) error {
 		}
 	}
 	for _, cam := range flags {
+		if err := c.puller.Check(cam); err != nil {
+			return fmt.Errorf("--camera %s: %w", cam.Stream, err)
+		}
 		if err := c.ensureStream(ctx, cam.Stream); err != nil {
 			return fmt.Errorf("--camera %s: %w", cam.Stream, err)
 		}
@@ -70,6 +73,9 @@ func (c *cameras) ensureStream(ctx context.Context, stream string) error {
 
 // AddCamera pulls a camera into stream (created if needed) and keeps it.
 func (c *cameras) AddCamera(ctx context.Context, cam rtsp.Camera) error {
+	if err := c.puller.Check(cam); err != nil {
+		return err // before a stream is created for it
+	}
 	if err := c.ensureStream(ctx, cam.Stream); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	ingestwebrtc "github.com/sluice-dev/sluice/ingest/webrtc"
+	"github.com/sluice-dev/sluice/storage/fs"
 
 	"github.com/sluice-dev/sluice/web/auth"
 )
@@ -48,6 +50,11 @@ type config struct {
 	PartDuration        time.Duration
 	SweepInterval       time.Duration
 	Cameras             stringList
+	OutboundAllow       stringList
+	ArchiveMode         string
+	// outboundNets are the networks of --outbound-allow (set by
+	// validate); nil when not given.
+	outboundNets []netip.Prefix
 
 	WebRTCAddr      string
 	WebRTCTCPAddr   string
@@ -111,6 +118,8 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.DurationVar(&c.FragmentMaxDuration, "fragment-max-duration", 20*time.Second, "hard cap: a fragment closes here even without a keyframe (players cannot start in the next one until its keyframe)")
 	fs.DurationVar(&c.PartDuration, "part-duration", 200*time.Millisecond, "duration of live-edge parts (LL-HLS); players hold back three parts, so 100ms lowers hls.js latency from ~0.9 s to ~0.6 s at twice the part requests")
 	fs.Var(&c.Cameras, "camera", "camera to pull, repeatable: stream=rtsp://[user:pass@]host[:port]/path, optionally ending #tcp or #udp (default: UDP, then TCP); env/YAML: space-separated or a list")
+	fs.Var(&c.OutboundAllow, "outbound-allow", "network (CIDR, or an address) that pulled cameras may be connected to, repeatable; every address a camera's host resolves to is checked at each connection. Default: with access keys any address (an admin adding a camera is trusted); without keys loopback only (127.0.0.0/8, ::1), since any web page could add a camera (give 0.0.0.0/0 and ::/0 to allow all)")
+	fs.StringVar(&c.ArchiveMode, "archive-mode", "private", "who may read archived video and the data directory: 'private' (files 0600, directories 0700: the server's user) or 'group' (0640, 0750: its group too)")
 	fs.StringVar(&c.WebRTCAddr, "webrtc-addr", ":8189", "UDP address of the ICE mux that every WebRTC session shares (WHIP publishers at /whip/<stream>, WHEP viewers at /whep/<stream>); empty turns WebRTC off")
 	fs.StringVar(&c.WebRTCTCPAddr, "webrtc-tcp-addr", "", "TCP address for ICE over TCP, for clients whose networks block UDP; empty: UDP only")
 	fs.Var(&c.WebRTCPublicIPs, "webrtc-public-ip", "IP announced in ICE host candidates instead of the local addresses (1:1 NAT, with the --webrtc-addr port forwarded), repeatable")
@@ -282,6 +291,22 @@ func (c *config) validate() []error {
 			name, _, _ := strings.Cut(v, "=")
 			bad("camera", "%s: %v", name, err) // never echo the URL: it may hold a password
 		}
+	}
+	c.outboundNets = nil
+	for _, v := range c.OutboundAllow {
+		n, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				bad("outbound-allow", "%q is not a network (10.0.0.0/8, ::1/128) or an address", v)
+				continue
+			}
+			n = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.outboundNets = append(c.outboundNets, n.Masked())
+	}
+	if _, _, err := fs.Access(c.ArchiveMode).Modes(); err != nil || c.ArchiveMode == "" {
+		bad("archive-mode", "must be %q or %q, got %q", fs.Private, fs.Group, c.ArchiveMode)
 	}
 	var keyErrs []error
 	c.keys, keyErrs = c.readKeys()

@@ -85,3 +85,18 @@ func TestConfigOpenOnlyOnLoopback(t *testing.T) {
 		t.Fatalf("duplicate key: %v", err)
 	}
 }
+
+func TestConfigOutboundAndArchiveMode(t *testing.T) {
+	cfg, err := loadConfig([]string{"--outbound-allow", "10.0.0.0/8", "--outbound-allow", "192.0.2.7", "--archive-mode", "group"}, env(nil))
+	if err != nil || len(cfg.outboundNets) != 2 || cfg.outboundNets[1].String() != "192.0.2.7/32" || cfg.ArchiveMode != "group" {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	cfg, err = loadConfig(nil, env(map[string]string{"SLUICE_OUTBOUND_ALLOW": "::1/128 127.0.0.0/8"}))
+	if err != nil || len(cfg.outboundNets) != 2 || cfg.ArchiveMode != "private" {
+		t.Fatalf("%+v %v", cfg, err)
+	}
+	_, err = loadConfig([]string{"--outbound-allow", "nas.lan", "--archive-mode", "world"}, env(nil))
+	if err == nil || !strings.Contains(err.Error(), "--outbound-allow") || !strings.Contains(err.Error(), "--archive-mode") {
+		t.Fatalf("bad values: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/sluice-dev/sluice/ingest/rtsp"
 	ingestwebrtc "github.com/sluice-dev/sluice/ingest/webrtc"
 	"github.com/sluice-dev/sluice/playback"
+	"github.com/sluice-dev/sluice/storage/fs"
 	storageopen "github.com/sluice-dev/sluice/storage/open"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/embedded"
@@ -30,6 +31,9 @@ import (
 func serve(ctx context.Context, cfg config) error {
 	log := newLogger(cfg)
 	slog.SetDefault(log)
+	if err := narrowDataDir(cfg.DataDir, fs.Access(cfg.ArchiveMode), log); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
 
 	nc, closeNATS, err := connectNATS(cfg, log)
 	if err != nil {
@@ -61,7 +65,7 @@ func serve(ctx context.Context, cfg config) error {
 	defer videoCore.Close()
 	library := fragments.NewLibrary(videoCore, fragments.LibraryConfig{Region: cfg.Region, AccountID: cfg.AccountID})
 
-	archive, err := storageopen.Open(octx, cfg.Storage, filepath.Join(cfg.DataDir, "archive"))
+	archive, err := storageopen.OpenWith(octx, cfg.Storage, filepath.Join(cfg.DataDir, "archive"), fs.Access(cfg.ArchiveMode))
 	if err != nil {
 		return fmt.Errorf("--storage: %w", err)
 	}
@@ -130,7 +134,11 @@ func serve(ctx context.Context, cfg config) error {
 		rtspsAddr = rtspsSrv.Addr().String()
 	}
 
-	puller := rtsp.NewPuller(rtsp.PullerConfig{Logger: log}, recorder)
+	outbound := cfg.outboundNets // nil: any address, for a server with keys (an admin adding a camera is trusted)
+	if outbound == nil && verifier.Open() {
+		outbound = rtsp.LoopbackNets() // any web page could add a camera: no SSRF beyond this machine
+	}
+	puller := rtsp.NewPuller(rtsp.PullerConfig{Logger: log, OutboundAllow: outbound}, recorder)
 	defer puller.Close() // before the recorder closes
 	cams := &cameras{puller: puller, library: library, retention: cfg.AutoCreateRetention, log: log}
 	var flagCams []rtsp.Camera
@@ -173,6 +181,7 @@ func serve(ctx context.Context, cfg config) error {
 		ShutdownTimeout: cfg.ShutdownTimeout,
 		Pprof:           cfg.Pprof,
 		Auth:            verifier,
+		OpenAnyIP:       cfg.InsecureNoAuth,
 		TLS:             cfg.tlsConfig(),
 	}, web.Deps{
 		Streams: data, Video: library, Archive: archive,
@@ -240,19 +249,34 @@ func natsMode(cfg config) string {
 	return "external"
 }
 
-func newLogger(cfg config) *slog.Logger {
-	level, _ := parseLevel(cfg.LogLevel)
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
-}
-
 func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
 		return 0, fmt.Errorf("unknown level %q (debug, info, warn, error)", s)
 	}
 	return l, nil
+}
+
+// narrowDataDir creates the data directory with the directory mode of
+// access, or takes from an existing one the permission bits beyond it
+// (it holds the stream core and, by default, the archive).
+func narrowDataDir(dir string, access fs.Access, log *slog.Logger) error {
+	_, mode, err := access.Modes()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, mode); err != nil {
+		return err
+	}
+	info, err := os.Stat(dir)
+	if err != nil {
+		return err
+	}
+	if have := info.Mode().Perm(); have&^mode != 0 {
+		if err := os.Chmod(dir, have&mode); err != nil {
+			return err
+		}
+		log.Info("data directory made private", "dir", dir, "was", fmt.Sprintf("%#o", have), "now", fmt.Sprintf("%#o", have&mode))
+	}
+	return nil
 }

@@ -110,6 +110,7 @@ func (c *camera) session(ctx context.Context, p *Puller, log *slog.Logger) (stre
 	client := &gortsplib.Client{
 		Scheme:       c.u.Scheme,
 		Host:         c.u.Host,
+		DialContext:  p.out.dial, // every connection, redirects included
 		ReadTimeout:  p.cfg.ReadTimeout,
 		WriteTimeout: p.cfg.ReadTimeout,
 		OnTransportSwitch: func(err error) {
@@ -155,6 +156,9 @@ func (c *camera) session(ctx context.Context, p *Puller, log *slog.Logger) (stre
 			return false, fmt.Errorf("SETUP: %w", err)
 		}
 		transport = setupTransport(res)
+		if err := p.out.checkSource(res); err != nil {
+			return false, fmt.Errorf("SETUP: %w", err)
+		}
 	}
 	src := ingest.Source{Kind: "rtsp-pull", Remote: c.u.Host, Transport: transport}
 	sess, err := p.rec.Open(ctx, c.cfg.Stream, src, set.fragmentTracks())

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -26,6 +29,17 @@ type PullerConfig struct {
 	// Logger receives the puller's logs. Default slog.Default(). Camera
 	// passwords never reach it.
 	Logger *slog.Logger
+	// OutboundAllow are the networks cameras may be connected to. A
+	// camera's host is resolved at every connection (DNS answers change)
+	// and every address must be in one of them, else the attempt fails
+	// with an *OutboundError (shown as the camera's LastError); a host
+	// that is an address literal outside them is refused by Add. A UDP
+	// source address that a camera names in its SETUP answer is checked
+	// too. Nil allows every address; empty allows none.
+	OutboundAllow []netip.Prefix
+	// LookupNetIP resolves camera host names when OutboundAllow is set.
+	// Default net.DefaultResolver.LookupNetIP. A test hook.
+	LookupNetIP func(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
 
 // Camera is an RTSP source to pull from.
@@ -82,6 +96,7 @@ type Puller struct {
 	cfgErr error
 	rec    Recorder
 	log    *slog.Logger
+	out    outbound
 
 	mu     sync.Mutex
 	cams   map[string]*camera
@@ -110,20 +125,27 @@ func NewPuller(cfg PullerConfig, rec Recorder) *Puller {
 	if cfg.BackoffMin < 0 {
 		errs = append(errs, fmt.Errorf("rtsp: PullerConfig.BackoffMin %v: must be positive", cfg.BackoffMin))
 	}
+	for i, n := range cfg.OutboundAllow {
+		if !n.IsValid() {
+			errs = append(errs, fmt.Errorf("rtsp: PullerConfig.OutboundAllow[%d]: not a valid network", i))
+		}
+	}
+	if cfg.LookupNetIP == nil {
+		cfg.LookupNetIP = net.DefaultResolver.LookupNetIP
+	}
 	if cfg.BackoffMax < cfg.BackoffMin {
 		errs = append(errs, fmt.Errorf("rtsp: PullerConfig.BackoffMax %v: must be at least BackoffMin (%v)", cfg.BackoffMax, cfg.BackoffMin))
 	}
-	return &Puller{cfg: cfg, cfgErr: errors.Join(errs...), rec: rec, log: cfg.Logger, cams: map[string]*camera{}}
+	return &Puller{cfg: cfg, cfgErr: errors.Join(errs...), rec: rec, log: cfg.Logger, cams: map[string]*camera{},
+		out: outbound{allow: cfg.OutboundAllow, lookup: cfg.LookupNetIP}}
 }
 
 // Add starts pulling a camera. Errors: a bad stream name, URL or
-// transport (the message never contains the password), ErrCameraExists,
-// ErrClosed.
+// transport (ErrBadCamera; the message never contains the password), an
+// address literal outside PullerConfig.OutboundAllow (ErrOutboundRefused),
+// ErrCameraExists, ErrClosed.
 func (p *Puller) Add(c Camera) error {
-	if p.cfgErr != nil {
-		return p.cfgErr
-	}
-	cam, err := newCamera(c)
+	cam, err := p.check(c)
 	if err != nil {
 		return err
 	}
@@ -141,6 +163,27 @@ func (p *Puller) Add(c Camera) error {
 	go cam.run(ctx, p)
 	p.log.Info("rtsp: camera added", "stream", c.Stream, "url", cam.status().URL)
 	return nil
+}
+
+// Check reports the error that Add would return for c before starting
+// anything (but ErrCameraExists and ErrClosed).
+func (p *Puller) Check(c Camera) error {
+	_, err := p.check(c)
+	return err
+}
+
+func (p *Puller) check(c Camera) (*camera, error) {
+	if p.cfgErr != nil {
+		return nil, p.cfgErr
+	}
+	cam, err := newCamera(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.out.checkLiteral((*url.URL)(cam.u).Hostname()); err != nil {
+		return nil, fmt.Errorf("camera %q: %w", c.Stream, err)
+	}
+	return cam, nil
 }
 
 // Remove stops pulling the camera of stream and waits until its ingest

@@ -112,6 +112,39 @@ func TestRedact(t *testing.T) {
 	}
 }
 
+// TestRedactURL: what GET /api/v1/cameras and the logs show of a camera
+// URL, and what error texts are scrubbed of.
+func TestRedactURL(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		url, want string
+		hidden    []string
+	}{
+		{"rtsp://192.0.2.1/live?password=hunter22", "rtsp://192.0.2.1/live?password=xxxxx", []string{"hunter22"}},
+		{"rtsp://a:b1b2b3@h/x?channel=1&PassWd=s%20p&Token=t0k3n&x-amz-signature=abcd&sig=ffff&AuthKey=k&pwd=p1", "rtsp://a@h/x?channel=1&PassWd=xxxxx&Token=xxxxx&x-amz-signature=xxxxx&sig=xxxxx&AuthKey=xxxxx&pwd=xxxxx",
+			[]string{"b1b2b3", "s p", "s%20p", "t0k3n", "abcd", "ffff"}},
+		{"rtsp://h/x?user=admin&credential=c9&secret=s9&api_key=k9&flag", "rtsp://h/x?user=admin&credential=xxxxx&secret=xxxxx&api_key=xxxxx&flag", []string{"c9", "s9", "k9"}},
+		{"rtsp://h/x?channel=1", "rtsp://h/x?channel=1", nil},
+		{"rtsp://h/x?%70assword=q1q1", "rtsp://h/x?%70assword=xxxxx", []string{"q1q1"}},
+		{"rtsp://[::1", "(unparseable URL)", nil},
+	} {
+		got := RedactURL(tc.url)
+		if got != tc.want {
+			t.Errorf("RedactURL(%s) = %s, want %s", tc.url, got, tc.want)
+		}
+		u, err := base.ParseURL(tc.url)
+		if err != nil {
+			continue
+		}
+		text := newSecrets(u).scrub("failed: " + tc.url)
+		for _, h := range tc.hidden {
+			if strings.Contains(got, h) || strings.Contains(text, h) {
+				t.Errorf("%s: %q shows in %q or %q", tc.url, h, got, text)
+			}
+		}
+	}
+}
+
 // TestH264MarkerlessTiming feeds an H.264 stream whose packets never set
 // the marker bit (some cameras): each access unit ends when the next one
 // starts, and keeps its own timestamp.

@@ -75,6 +75,7 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) (status int) 
 // fault.
 func (s *Server) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	if WriteError(w, r, err) >= 500 {
-		s.log.Error("serving HLS", "path", r.URL.Path, "err", err)
+		// the route, not the path: a path may carry a token (/t/<token>/)
+		s.log.Error("serving HLS", "route", r.Pattern, "stream", r.PathValue("stream"), "err", err)
 	}
 }

@@ -11,29 +11,79 @@ import (
 
 var _ storage.Bucket = (*Bucket)(nil)
 
-// Bucket is a storage.Bucket on a local directory. Create it with Open.
+// Bucket is a storage.Bucket on a local directory. Create it with Open or
+// New.
 type Bucket struct {
-	dir    string
-	root   *os.Root
-	closed atomic.Bool
+	dir      string
+	root     *os.Root
+	fileMode os.FileMode
+	dirMode  os.FileMode
+	closed   atomic.Bool
 }
 
-// Open opens (creating it with mode 0755 if missing) the directory dir as a
-// bucket, and removes temporary files and empty directories that an
-// interrupted Put or Delete left behind; that walk reads every directory
-// once, so it takes longer on large archives.
-func Open(dir string) (*Bucket, error) {
-	if dir == "" {
+// Access says who may read a bucket's files (archived video is private
+// data).
+type Access string
+
+const (
+	// Private: files 0600, directories 0700; only the server's user
+	// reads them. The default.
+	Private Access = "private"
+	// Group: files 0640, directories 0750; the server's group reads them
+	// too (a backup or analysis user in that group).
+	Group Access = "group"
+)
+
+// Modes returns the modes of files and directories of access a, or an
+// error for an unknown one ("" is Private).
+func (a Access) Modes() (file, dir os.FileMode, err error) {
+	switch a {
+	case "", Private:
+		return 0o600, 0o700, nil
+	case Group:
+		return 0o640, 0o750, nil
+	}
+	return 0, 0, fmt.Errorf("fs: access %q: want %q or %q", string(a), Private, Group)
+}
+
+// Config configures a bucket.
+type Config struct {
+	// Dir is the directory; created if missing. Required.
+	Dir string
+	// Access sets the modes of the files and directories the bucket
+	// creates, and of Dir itself (set at every open: that alone keeps
+	// others out of files written under an older, wider mode). The
+	// process umask can only narrow them. Default Private.
+	Access Access
+}
+
+// Open opens the directory dir as a Private bucket: New(Config{Dir: dir}).
+func Open(dir string) (*Bucket, error) { return New(Config{Dir: dir}) }
+
+// New opens (creating it if missing) the directory cfg.Dir as a bucket,
+// sets its mode, and removes temporary files and empty directories that
+// an interrupted Put or Delete left behind; that walk reads every
+// directory once, so it takes longer on large archives.
+func New(cfg Config) (*Bucket, error) {
+	if cfg.Dir == "" {
 		return nil, fmt.Errorf("fs: open: empty directory")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	fileMode, dirMode, err := cfg.Access.Modes()
+	if err != nil {
+		return nil, err
+	}
+	dir := cfg.Dir
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return nil, fmt.Errorf("fs: open: %w", err)
+	}
+	if err := os.Chmod(dir, dirMode); err != nil {
 		return nil, fmt.Errorf("fs: open: %w", err)
 	}
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("fs: open: %w", err)
 	}
-	b := &Bucket{dir: dir, root: root}
+	b := &Bucket{dir: dir, root: root, fileMode: fileMode, dirMode: dirMode}
 	if err := b.cleanStale("."); err != nil {
 		root.Close()
 		return nil, fmt.Errorf("fs: open %s: removing stale temporary files: %w", dir, err)

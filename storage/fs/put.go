@@ -86,11 +86,11 @@ func countDesc(n, size int64) string {
 func (b *Bucket) createTemp(dir string) (f *os.File, name string, created bool, err error) {
 	for range 5 {
 		name = path.Join(dir, tmpPrefix+randomHex()+tmpSuffix)
-		f, err = b.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err = b.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, b.fileMode)
 		if err == nil || !errors.Is(err, os.ErrNotExist) {
 			return f, name, created, err
 		}
-		if err = b.root.MkdirAll(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		if err = b.root.MkdirAll(dir, b.dirMode); err != nil && !errors.Is(err, os.ErrExist) {
 			return nil, "", created, err
 		}
 		created = true

@@ -26,11 +26,17 @@ import (
 // static keys from their own configuration use s3.ParseURL and s3.New. The
 // caller owns the bucket and must Close it.
 func Open(ctx context.Context, rawURL, defaultDir string) (storage.Bucket, error) {
+	return OpenWith(ctx, rawURL, defaultDir, fs.Private)
+}
+
+// OpenWith is Open with the access of a filesystem bucket's files (see
+// fs.Access); S3 buckets ignore it.
+func OpenWith(ctx context.Context, rawURL, defaultDir string, access fs.Access) (storage.Bucket, error) {
 	if rawURL == "" {
 		if defaultDir == "" {
 			return nil, fmt.Errorf("storage: no storage URL and no default directory")
 		}
-		return fs.Open(defaultDir)
+		return fs.New(fs.Config{Dir: defaultDir, Access: access})
 	}
 	u, err := url.Parse(rawURL)
 	if err != nil {
@@ -42,7 +48,7 @@ func Open(ctx context.Context, rawURL, defaultDir string) (storage.Bucket, error
 		if err != nil {
 			return nil, fmt.Errorf("storage: url %q: %w", rawURL, err)
 		}
-		return fs.Open(dir)
+		return fs.New(fs.Config{Dir: dir, Access: access})
 	case "s3":
 		cfg, err := s3.ParseURL(rawURL)
 		if err != nil {

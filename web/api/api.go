@@ -107,6 +107,8 @@ func (h *Handler) addCamera(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, rtsp.ErrCameraExists):
 		writeError(w, http.StatusConflict, "stream "+in.Stream+" already pulls a camera; remove it first")
+	case errors.Is(err, rtsp.ErrOutboundRefused):
+		writeError(w, http.StatusForbidden, err.Error()+" (--outbound-allow)")
 	case errors.Is(err, rtsp.ErrBadCamera), errors.Is(err, streams.ErrValidation), errors.Is(err, streams.ErrInvalidArgument):
 		writeError(w, http.StatusBadRequest, err.Error()) // never contains the password
 	case err != nil:

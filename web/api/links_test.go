@@ -40,7 +40,9 @@ func TestLinksNeverOutliveTheirCredential(t *testing.T) {
 		t.Fatal(err)
 	}
 	login := httptest.NewRecorder()
-	v.Login(login, httptest.NewRequest(http.MethodPost, "/api/v1/login", strings.NewReader(`{"access_key_id":"viewer","secret_access_key":"viewer-secret"}`)))
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/login", strings.NewReader(`{"access_key_id":"viewer","secret_access_key":"viewer-secret"}`))
+	req.Header.Set("Content-Type", "application/json")
+	v.Login("")(login, req)
 	var session auth.SessionInfo
 	if err := json.Unmarshal(login.Body.Bytes(), &session); err != nil || len(login.Result().Cookies()) != 1 {
 		t.Fatalf("login: %d %s", login.Code, login.Body)

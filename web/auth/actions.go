@@ -149,7 +149,7 @@ var operations = func() []Operation {
 		// GetHLSStreamingSessionURL.
 		sluice("ListCameras", ClassRead),
 		sluice("ListRecordings", ClassRead),
-		sluice("GetMetrics", ClassRead),
+		sluice("GetMetrics", ClassAdmin), // metrics name every stream
 		sluice("CreateToken", ClassRead),
 		sluice("AddCamera", ClassAdmin),
 		sluice("RemoveCamera", ClassAdmin),

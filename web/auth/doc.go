@@ -45,7 +45,12 @@
 // address's failures are answered ThrottlingException for
 // FailureLimit.Block. Successes are never limited: a valid signature
 // proves the secret, which cannot be guessed at that rate. Passwords
-// (RTSP) from a blocked address are refused without being checked.
+// (RTSP) from a blocked address are refused without being checked. The
+// login form and bearer tokens count failures per address and key ID; a
+// login for a blocked (address, key) waits FailureLimit.SlowLogin, one at
+// a time, and then logs in with the right secret (429 with a wrong one),
+// so that an attacker behind a shared address (a TLS proxy) cannot lock
+// a key's owner out.
 //
 // # Other doors
 //

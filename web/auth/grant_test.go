@@ -60,7 +60,9 @@ func TestCredentialExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 	login := httptest.NewRecorder()
-	v.Login(login, httptest.NewRequest(http.MethodPost, "/api/v1/login", strings.NewReader(`{"access_key_id":"AKIDCAM","secret_access_key":"cam-secret"}`)))
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/login", strings.NewReader(`{"access_key_id":"AKIDCAM","secret_access_key":"cam-secret"}`))
+	req.Header.Set("Content-Type", "application/json")
+	v.Login("")(login, req)
 	cookies := login.Result().Cookies()
 	if len(cookies) != 1 {
 		t.Fatalf("login: %d %s", login.Code, login.Body)

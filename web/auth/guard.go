@@ -33,9 +33,9 @@ const TokenPathValue = "token"
 // invalid or expired (the message says which); 403 when they are good but
 // not for this; 429 with Retry-After instead of 401 from an address past
 // its failure limit. Good credentials are served even then: tokens and
-// cookies are MACs, which cannot be guessed at any rate (as with SigV4;
-// only the login form, which takes a secret, refuses a blocked address
-// outright). Bodies are JSON {"error": "..."}.
+// cookies are MACs, which cannot be guessed at any rate (as with SigV4).
+// Failures are counted per address and the key ID a token names. Bodies
+// are JSON {"error": "..."}.
 func (v *Verifier) Guard(action string, stream func(*http.Request) string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if v.Open() {
@@ -48,7 +48,7 @@ func (v *Verifier) Guard(action string, stream func(*http.Request) string, next 
 		}
 		key, grant, err := v.credentials(r)
 		if err != nil {
-			v.refused(w, r, action, name, err)
+			v.refused(w, r, action, name, attemptedKeyID(r), err)
 			return
 		}
 		if !key.Allows(action, name) || !grant.allows(action, name) {
@@ -99,16 +99,33 @@ func (v *Verifier) credentials(r *http.Request) (Key, Grant, error) {
 	return key, Grant{}, nil
 }
 
+// attemptedKeyID is the key ID a request's bearer token names (a derived
+// token's; "" for others): failures are counted per address and key.
+func attemptedKeyID(r *http.Request) string {
+	token := r.PathValue(TokenPathValue)
+	if h := r.Header.Get("Authorization"); h != "" {
+		_, token, _ = strings.Cut(h, " ")
+		token = strings.TrimSpace(token)
+	}
+	if rest, ok := strings.CutPrefix(token, derivedPrefix); ok {
+		if i := strings.LastIndexByte(rest, '.'); i > 0 {
+			return truncate(rest[:i], 128)
+		}
+	}
+	return ""
+}
+
 // refused answers a request whose credentials failed, counting the
-// failure against the address (a missing credential does not count).
-func (v *Verifier) refused(w http.ResponseWriter, r *http.Request, action, stream string, err error) {
+// failure against the address and the key ID tried (a missing credential
+// does not count).
+func (v *Verifier) refused(w http.ResponseWriter, r *http.Request, action, stream, keyID string, err error) {
 	if errors.Is(err, errCSRF) {
 		v.log.Info("request refused", "action", action, "remote", r.RemoteAddr, "reason", "csrf")
 		writeError(w, http.StatusForbidden, err.Error())
 		return
 	}
 	if !errors.Is(err, errNoCredentials) {
-		if blocked, until := v.lim.fail(r.RemoteAddr); blocked {
+		if blocked, until := v.lim.failKey(r.RemoteAddr, keyID); blocked {
 			v.tooMany(w, until)
 			return
 		}
@@ -144,4 +161,31 @@ func Allowed(ctx context.Context, action, stream string) bool {
 func Caller(ctx context.Context) (Key, Grant, bool) {
 	a, ok := ctx.Value(grantKey{}).(authorized)
 	return a.key, a.grant, ok
+}
+
+// AdminOnly lets a request that Guard let in through only when its key
+// holds the admin class on every stream (actions "admin" or "*", streams
+// "*") and no minted token narrows it; others are answered 403. It guards
+// what names every stream, such as /metrics. A request that did not pass
+// through Guard's checks (an open Verifier) passes.
+func AdminOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, ok := r.Context().Value(grantKey{}).(authorized)
+		if ok && !(a.key.holdsClass(ClassAdmin) && a.key.allStreams() && a.grant.Stream == "" && a.grant.Class == "") {
+			writeError(w, http.StatusForbidden, fmt.Sprintf("key %s may not do this: it names every stream, so it needs the admin class on all streams", a.key.ID))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// holdsClass reports whether the key's actions include the class c
+// itself (or "*"), not only some actions of it.
+func (k Key) holdsClass(c Class) bool {
+	for _, p := range k.Policy.Actions {
+		if p == "*" || strings.EqualFold(p, string(c)) {
+			return true
+		}
+	}
+	return false
 }

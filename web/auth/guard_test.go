@@ -39,7 +39,7 @@ func newGuardRig(t *testing.T, limit auth.FailureLimit) *guardRig {
 	mux.Handle("GET /watch/{stream}", g.v.Guard("kinesisvideo:GetMedia", stream, ok))
 	mux.Handle("GET /watch/{stream}/t/{token}", g.v.Guard("kinesisvideo:GetMedia", stream, ok))
 	mux.Handle("POST /publish/{stream}", g.v.Guard("kinesisvideo:PutMedia", stream, ok))
-	mux.HandleFunc("POST /login", g.v.Login)
+	mux.HandleFunc("POST /login", g.v.Login(""))
 	mux.HandleFunc("GET /session", g.v.Session)
 	g.srv = httptest.NewServer(mux)
 	t.Cleanup(g.srv.Close)
@@ -205,7 +205,7 @@ func TestGuardSessionAndCSRF(t *testing.T) {
 }
 
 func TestGuardFailureLimit(t *testing.T) {
-	g := newGuardRig(t, auth.FailureLimit{Max: 3, Window: time.Minute, Block: time.Minute})
+	g := newGuardRig(t, auth.FailureLimit{Max: 3, Window: time.Minute, Block: time.Minute, SlowLogin: 20 * time.Millisecond})
 	bad := auth.DeriveToken(gAdmin.ID, "guess")
 	for i := 0; i < 3; i++ {
 		st, body := g.call(nil, "GET", "/watch/cam-1", bad)
@@ -214,14 +214,81 @@ func TestGuardFailureLimit(t *testing.T) {
 	st, body := g.call(nil, "GET", "/watch/cam-1", bad)
 	g.want(429, "Too many failed", st, body)
 	// Blocked: a MAC cannot be guessed, so the right token is still
-	// served; the login form, which takes a secret, is refused outright.
+	// served.
 	st, body = g.call(nil, "GET", "/watch/cam-1", auth.DeriveToken(gAdmin.ID, gAdmin.Secret))
 	g.want(200, "ok AKIDADMIN", st, body)
-	st, body = g.call(nil, "POST", "/login", "", "Content-Type", "application/json")
+	// The block is of (address, key): another key's owner behind the
+	// same address (a TLS proxy) is not refused.
+	st, body = g.call(nil, "GET", "/watch/cam-1", auth.DeriveToken(gCam.ID, "guess"))
+	g.want(401, "does not match", st, body)
+	// The login form of the blocked key: a wrong secret is 429, the right
+	// one logs in (after FailureLimit.SlowLogin).
+	st, body = g.login(gAdmin.ID, "guess")
 	g.want(429, "Too many failed", st, body)
+	st, body = g.login(gAdmin.ID, gAdmin.Secret)
+	g.want(200, gAdmin.ID, st, body)
 	g.now.Add(61)
 	st, body = g.call(nil, "GET", "/watch/cam-1", bad)
 	g.want(401, "does not match", st, body)
+}
+
+// login posts the login form (JSON) and returns the status and body.
+func (g *guardRig) login(id, secret string, hdr ...string) (int, string) {
+	g.t.Helper()
+	r, _ := http.NewRequest("POST", g.srv.URL+"/login", strings.NewReader(`{"access_key_id":"`+id+`","secret_access_key":"`+secret+`"}`))
+	r.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := g.srv.Client().Do(r)
+	if err != nil {
+		g.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestLoginBlockedConcurrent: while an attacker keeps guessing a blocked
+// key's secret from the owner's address, the owner still logs in, and
+// guesses are taken one at a time.
+func TestLoginBlockedConcurrent(t *testing.T) {
+	g := newGuardRig(t, auth.FailureLimit{Max: 1, Window: time.Minute, Block: time.Minute, SlowLogin: 5 * time.Millisecond})
+	for range 2 {
+		g.login(gAdmin.ID, "guess")
+	}
+	done := make(chan int, 8)
+	for range 8 {
+		go func() {
+			st, _ := g.login(gAdmin.ID, "guess")
+			done <- st
+		}()
+	}
+	st, body := g.login(gAdmin.ID, gAdmin.Secret)
+	g.want(200, gAdmin.ID, st, body)
+	for range 8 {
+		if st := <-done; st != 429 {
+			t.Errorf("a blocked guess: %d, want 429", st)
+		}
+	}
+}
+
+// TestLoginCSRF: the login takes JSON only, and not from pages of other
+// origins (login CSRF).
+func TestLoginCSRF(t *testing.T) {
+	g := newGuardRig(t, auth.FailureLimit{Disabled: true})
+	st, body := g.call(nil, "POST", "/login", "", "Content-Type", "text/plain")
+	g.want(415, "application/json", st, body)
+	st, body = g.call(nil, "POST", "/login", "", "Content-Type", "application/x-www-form-urlencoded")
+	g.want(415, "application/json", st, body)
+	st, body = g.login(gAdmin.ID, gAdmin.Secret, "Origin", "https://evil.example")
+	g.want(403, "another origin", st, body)
+	st, body = g.login(gAdmin.ID, gAdmin.Secret, "Origin", "null")
+	g.want(403, "another origin", st, body)
+	st, body = g.login(gAdmin.ID, gAdmin.Secret, "Origin", g.srv.URL)
+	g.want(200, gAdmin.ID, st, body)
+	st, body = g.login(gAdmin.ID, gAdmin.Secret, "Content-Type", "application/json; charset=utf-8")
+	g.want(200, gAdmin.ID, st, body)
 }
 
 func TestGuardOpen(t *testing.T) {
@@ -257,4 +324,35 @@ func TestSetKeys(t *testing.T) {
 	}
 	st, body = g.call(nil, "GET", "/watch/cam-1", cam)
 	g.want(401, "unknown access key", st, body)
+}
+
+// TestAdminOnly: what names every stream (/metrics) needs the admin class
+// on all streams; a read key, a stream-scoped admin and a minted token do
+// not pass.
+func TestAdminOnly(t *testing.T) {
+	scoped := auth.Key{ID: "AKIDSCOPED", Secret: "scoped-secret", Policy: auth.Policy{Streams: []string{"cam-*"}, Actions: []string{"admin", "read"}}}
+	reader := auth.Key{ID: "AKIDREAD", Secret: "read-secret", Policy: auth.Policy{Streams: []string{"*"}, Actions: []string{"read"}}}
+	v := auth.New(auth.Config{Keys: []auth.Key{gAdmin, scoped, reader}, Logger: quietLogger(), FailureLimit: auth.FailureLimit{Disabled: true}})
+	h := v.Guard("sluice:GetMetrics", nil, auth.AdminOnly(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	minted, _, err := v.Mint(gAdmin, "cam-1", auth.ClassRead, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, token string
+		want        int
+	}{
+		{"admin", auth.DeriveToken(gAdmin.ID, gAdmin.Secret), 200},
+		{"read key", auth.DeriveToken(reader.ID, reader.Secret), 403},
+		{"admin of some streams", auth.DeriveToken(scoped.ID, scoped.Secret), 403},
+		{"minted token", minted, 403},
+	} {
+		r := httptest.NewRequest("GET", "/metrics", nil)
+		r.Header.Set("Authorization", "Bearer "+tc.token)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tc.want {
+			t.Errorf("%s: %d %s, want %d", tc.name, w.Code, w.Body, tc.want)
+		}
+	}
 }

@@ -49,3 +49,24 @@ func TestLimiter(t *testing.T) {
 		}
 	}
 }
+
+// TestLimiterPerKey: failures counted per (address, key ID) block only
+// that pair; per-address counting (SigV4, RTSP) is apart.
+func TestLimiterPerKey(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := newLimiter(FailureLimit{Max: 1}, func() time.Time { return now })
+	const a = "192.0.2.1:5000"
+	l.failKey(a, "AKIDA")
+	if blocked, _ := l.failKey(a, "AKIDA"); !blocked {
+		t.Fatal("(address, key) not blocked")
+	}
+	if blocked, _ := l.blockedKey(a, "AKIDB"); blocked {
+		t.Fatal("another key of the address is blocked")
+	}
+	if blocked, _ := l.blocked(a); blocked {
+		t.Fatal("the address itself is blocked")
+	}
+	if blocked, _ := l.blockedKey("192.0.2.1:7", "AKIDA"); !blocked {
+		t.Fatal("another port escaped")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"time"
 )
@@ -59,19 +60,36 @@ func (v *Verifier) cookie(r *http.Request, value string, maxAge int) *http.Cooki
 // csrf is the CSRF token of a session cookie value.
 func (v *Verifier) csrf(cookie string) string { return v.mac(purposeCSRF, cookie) }
 
-// Login serves POST /api/v1/login: a JSON body {"access_key_id",
+// Login returns the handler of POST /api/v1/login for a server reached at
+// publicURL (its base URL; "" for none): a JSON body {"access_key_id",
 // "secret_access_key"}; on success it sets the session cookie and answers
-// SessionInfo. Wrong credentials are 401 and count towards the address's
-// failure limit (429 with Retry-After once blocked).
-func (v *Verifier) Login(w http.ResponseWriter, r *http.Request) {
-	if v.Open() {
-		writeJSON(w, http.StatusOK, SessionInfo{Open: true})
-		return
+// SessionInfo. A content type other than application/json is 415, and an
+// Origin other than the server's own (SameOrigin) is 403: a cross-site
+// form cannot log a browser into another key (login CSRF). Wrong
+// credentials are 401 and count towards the failure limit of the
+// (address, key ID); once that is blocked, each attempt for the key from
+// the address waits FailureLimit.SlowLogin, one at a time, and then a
+// right secret logs in while a wrong one is 429 with Retry-After.
+func (v *Verifier) Login(publicURL string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+			writeError(w, http.StatusUnsupportedMediaType, "the login takes Content-Type: application/json")
+			return
+		}
+		if origin := r.Header.Get("Origin"); origin != "" && !SameOrigin(origin, r, publicURL) {
+			v.log.Info("login refused", "remote", r.RemoteAddr, "origin", truncate(origin, 256), "reason", "foreign origin")
+			writeError(w, http.StatusForbidden, "a login from a page of another origin is refused")
+			return
+		}
+		if v.Open() {
+			writeJSON(w, http.StatusOK, SessionInfo{Open: true})
+			return
+		}
+		v.login(w, r)
 	}
-	if blocked, until := v.lim.blocked(r.RemoteAddr); blocked {
-		v.tooMany(w, until)
-		return
-	}
+}
+
+func (v *Verifier) login(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		ID     string `json:"access_key_id"`
 		Secret string `json:"secret_access_key"`
@@ -84,9 +102,22 @@ func (v *Verifier) Login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "the body must be JSON {\"access_key_id\": ..., \"secret_access_key\": ...}")
 		return
 	}
+	if blocked, _ := v.lim.blockedKey(r.RemoteAddr, in.ID); blocked {
+		release, err := v.lim.slowLogin(r.Context(), r.RemoteAddr, in.ID)
+		if err != nil {
+			return // the client left
+		}
+		defer release()
+		if _, ok := v.Authenticate(in.ID, in.Secret); !ok {
+			_, until := v.lim.failKey(r.RemoteAddr, in.ID)
+			v.log.Info("request refused", "action", "login", "key", truncate(in.ID, 128), "remote", r.RemoteAddr, "reason", "blocked")
+			v.tooMany(w, until)
+			return
+		}
+	}
 	key, ok := v.Authenticate(in.ID, in.Secret)
 	if !ok {
-		v.refused(w, r, "login", "", fmt.Errorf("%w: wrong access key ID or secret", ErrTokenInvalid))
+		v.refused(w, r, "login", "", in.ID, fmt.Errorf("%w: wrong access key ID or secret", ErrTokenInvalid))
 		return
 	}
 	exp := v.cfg.Now().Add(v.cfg.SessionTTL).Truncate(time.Second)
