@@ -164,7 +164,7 @@ func (v *Verifier) KDS(next http.Handler) http.Handler {
 			return
 		}
 		op := kdsOperation(r.Header.Get("X-Amz-Target"))
-		r, f := v.check(w, r, serviceKDS, op)
+		r, f := v.check(w, r, op)
 		if f != nil {
 			writeKDS(w, r, f)
 			return
@@ -183,7 +183,7 @@ func (v *Verifier) KVS(next http.Handler) http.Handler {
 			return
 		}
 		op := kvsOperation(r.URL.Path)
-		r, f := v.check(w, r, serviceKVS, op)
+		r, f := v.check(w, r, op)
 		if f != nil {
 			writeKVS(w, f)
 			return
@@ -195,7 +195,7 @@ func (v *Verifier) KVS(next http.Handler) http.Handler {
 // check authenticates and authorizes r. On success it returns the request
 // to hand on: body restored (or decoded, for aws-chunked), key ID in the
 // context.
-func (v *Verifier) check(w http.ResponseWriter, r *http.Request, service string, op Operation) (*http.Request, *failure) {
+func (v *Verifier) check(w http.ResponseWriter, r *http.Request, op Operation) (*http.Request, *failure) {
 	// A blocked address's requests are still verified: a valid signature
 	// proves the secret and is served; only failures are throttled.
 	remote := r.RemoteAddr
@@ -211,7 +211,7 @@ func (v *Verifier) check(w http.ResponseWriter, r *http.Request, service string,
 			body, f = v.readBody(w, r, op)
 		}
 		if f == nil {
-			ok, f = v.verify(r, service, body, readBody)
+			ok, f = v.verify(r, op, body, readBody)
 		}
 		if f == nil && ok.streaming {
 			cb, err := newChunkedBody(r.Body, ok.key, ok.sig, ok.at)

@@ -117,9 +117,31 @@ func TestPresigned(t *testing.T) {
 	}
 	expired, _ := http.NewRequest(http.MethodPost, u, nil)
 	e.want(expired, 403, "InvalidSignatureException", "Signature expired")
+	// Fresh, it is still refused: a JSON API's body must be signed
+	// (audit finding 10).
 	u, _, _ = v4.NewSigner().PresignHTTP(bg, credsOf(adminKey), r, "UNSIGNED-PAYLOAD", "kinesisvideo", "us-east-1", time.Now())
 	fresh, _ := http.NewRequest(http.MethodPost, u, nil)
+	// (its signature is checked against the body's hash only).
+	e.want(fresh, 403, "InvalidSignatureException", "does not match")
+	// Signed with the (empty) body's hash, it is served.
+	u, _, _ = v4.NewSigner().PresignHTTP(bg, credsOf(adminKey), r, hashOf(nil), "kinesisvideo", "us-east-1", time.Now())
+	fresh, _ = http.NewRequest(http.MethodPost, u, nil)
 	e.want(fresh, 200, "", "")
+
+	// A presigned KDS URL that does not sign X-Amz-Target could be
+	// replayed as any action: refused.
+	plain, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/", strings.NewReader("{}"))
+	q = plain.URL.Query()
+	q.Set("X-Amz-Expires", "60")
+	plain.URL.RawQuery = q.Encode()
+	u, _, err = v4.NewSigner().PresignHTTP(bg, credsOf(adminKey), plain, hashOf([]byte("{}")), "kinesis", "us-east-1", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay, _ := http.NewRequest(http.MethodPost, u, strings.NewReader("{}"))
+	replay.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	replay.Header.Set("X-Amz-Target", "Kinesis_20131202.DeleteStream")
+	e.want(replay, 400, "IncompleteSignatureException", "X-Amz-Target must be among the signed headers")
 }
 
 func TestTamperedBody(t *testing.T) {
@@ -135,11 +157,13 @@ func TestTamperedBody(t *testing.T) {
 	sign(t, r, adminKey, "kinesis", time.Now(), hashOf([]byte(orig)))
 	e.want(r, 400, "InvalidSignatureException", "x-amz-content-sha256")
 
-	// UNSIGNED-PAYLOAD: the body is not covered, the headers are.
-	r = e.kdsRequest("ListStreams", `{}`)
+	// UNSIGNED-PAYLOAD does not cover the body: a captured PutRecord
+	// could be replayed with any body. Refused on the JSON APIs (audit
+	// finding 10).
+	r = e.kdsRequest("PutRecord", `{"StreamName":"a1","PartitionKey":"k","Data":"aGk="}`)
 	r.Header.Set("X-Amz-Content-Sha256", "UNSIGNED-PAYLOAD")
 	sign(t, r, adminKey, "kinesis", time.Now(), "UNSIGNED-PAYLOAD")
-	e.want(r, 200, "", "")
+	e.want(r, 400, "IncompleteSignatureException", "UNSIGNED-PAYLOAD is not accepted for kinesis:PutRecord")
 
 	// A signed header changed after signing.
 	r = e.kdsRequest("ListStreams", `{}`)

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,9 +25,19 @@ type verified struct {
 	streaming bool
 }
 
-// verify checks r's SigV4 signature for service. body is the request
+// verify checks r's SigV4 signature for op's service. body is the request
 // body when the caller read it (bodyRead), for the payload hash.
-func (v *Verifier) verify(r *http.Request, service string, body []byte, bodyRead bool) (verified, *failure) {
+//
+// Two rules beyond the signature's own: a JSON API's body must be signed
+// (UNSIGNED-PAYLOAD, which AWS allows only for S3-style and streaming
+// media bodies, would let a captured request be replayed with any body
+// for 15 minutes); and a KDS request must sign X-Amz-Target (else a
+// captured or presigned request could be replayed as another action).
+func (v *Verifier) verify(r *http.Request, op Operation, body []byte, bodyRead bool) (verified, *failure) {
+	service := serviceKVS
+	if op.api == apiKDS {
+		service = serviceKDS
+	}
 	q := r.URL.Query()
 	header := r.Header.Get("Authorization")
 	presigned := q.Has("X-Amz-Algorithm") || q.Has("X-Amz-Signature") || q.Has("X-Amz-Credential")
@@ -65,9 +76,18 @@ func (v *Verifier) verify(r *http.Request, service string, body []byte, bodyRead
 	if !ok {
 		return verified{}, fail(ErrUnrecognized, msgUnrecognized)
 	}
+	if op.api == apiKDS && !slices.Contains(sig.signedHeaders, "x-amz-target") {
+		return verified{}, fail(ErrIncomplete, "X-Amz-Target must be among the signed headers.")
+	}
 	hashes, f := payloadHashes(r, sig.presigned, body, bodyRead)
 	if f != nil {
 		return verified{}, f
+	}
+	if !op.mediaBody {
+		hashes = slices.DeleteFunc(hashes, func(h string) bool { return h == unsignedPayload })
+		if len(hashes) == 0 {
+			return verified{}, fail(ErrIncomplete, "%s is not accepted for %s: sign the body's SHA-256.", unsignedPayload, op.Action)
+		}
 	}
 	for _, h := range hashes {
 		if subtle.ConstantTimeCompare([]byte(recompute(r, sig, at, key, h)), []byte(sig.sig)) == 1 {
