@@ -92,6 +92,16 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if v := cfg.Auth; v != nil {
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sluice_auth_body_budget_held_bytes",
+				Help: "Bytes of request bodies being received and verified (bounded by the body budget)."},
+				func() float64 { held, _ := v.BodyStats(); return float64(held) }),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_auth_body_budget_refused_total",
+				Help: "Requests refused because the body budget was full."},
+				func() float64 { _, refused := v.BodyStats(); return float64(refused) }),
+		)
+	}
 	s := &Server{cfg: cfg, deps: deps, reg: reg}
 
 	mux := http.NewServeMux()

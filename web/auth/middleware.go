@@ -12,11 +12,17 @@ import (
 	"strconv"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // DefaultMaxBodyBytes bounds a request body the middleware reads (to hash
 // it and find its stream): the KDS handler's own limit.
 const DefaultMaxBodyBytes = 16 << 20
+
+// DefaultBodyBudget is the default Config.BodyBudget: four of the largest
+// bodies.
+const DefaultBodyBudget = 4 * DefaultMaxBodyBytes
 
 // Config configures a Verifier. The zero value is valid (and open: no
 // keys); every field documents its default.
@@ -38,6 +44,14 @@ type Config struct {
 	// larger body is refused (SerializationException on KDS,
 	// InvalidArgumentException on KVS). Default DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// BodyBudget bounds the bytes of request bodies the middleware holds
+	// at once while it verifies their signatures (reserved by
+	// Content-Length, or by the operation's limit when unknown). Default
+	// DefaultBodyBudget.
+	BodyBudget int64
+	// BodyWait is how long a request waits for room in BodyBudget before
+	// it is refused with ThrottlingException. Default 1 s.
+	BodyWait time.Duration
 	// TokenSecret signs minted bearer tokens and UI sessions; every node
 	// of a cluster must share it. Nil: a random secret per process
 	// (tokens and sessions do not survive a restart).
@@ -65,6 +79,12 @@ func (c Config) Validate() error {
 	if c.MaxBodyBytes < 0 {
 		errs = append(errs, fmt.Errorf("auth: MaxBodyBytes: must not be negative, got %d", c.MaxBodyBytes))
 	}
+	if c.BodyBudget < 0 || c.BodyBudget > 0 && c.BodyBudget < max(c.MaxBodyBytes, DefaultMaxBodyBytes) {
+		errs = append(errs, fmt.Errorf("auth: BodyBudget: must hold at least one largest body (%d bytes), got %d", max(c.MaxBodyBytes, DefaultMaxBodyBytes), c.BodyBudget))
+	}
+	if c.BodyWait < 0 {
+		errs = append(errs, fmt.Errorf("auth: BodyWait: must not be negative, got %s", c.BodyWait))
+	}
 	l := c.FailureLimit
 	if l.Max < 0 || l.Window < 0 || l.Block < 0 || l.Addresses < 0 {
 		errs = append(errs, errors.New("auth: FailureLimit: values must not be negative"))
@@ -80,6 +100,22 @@ type Verifier struct {
 	lim         *limiter
 	log         *slog.Logger
 	tokenSecret []byte
+	// budget holds the bytes of bodies being received and verified.
+	budget *semaphore.Weighted
+	m      bodyMetrics
+}
+
+// bodyMetrics count the body budget's use (see BodyStats).
+type bodyMetrics struct {
+	budgetHeld    atomic.Int64 // bytes reserved now
+	budgetRefused atomic.Int64 // requests refused for want of room
+}
+
+// BodyStats reports the body budget's use: the bytes reserved now by
+// bodies being received and verified, and how many requests were refused
+// for want of room since start. For metrics.
+func (v *Verifier) BodyStats() (held, refused int64) {
+	return v.m.budgetHeld.Load(), v.m.budgetRefused.Load()
 }
 
 // New returns a Verifier for cfg. It does not check cfg (call
@@ -97,6 +133,12 @@ func New(cfg Config) *Verifier {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.BodyBudget <= 0 {
+		cfg.BodyBudget = max(DefaultBodyBudget, cfg.MaxBodyBytes)
+	}
+	if cfg.BodyWait <= 0 {
+		cfg.BodyWait = time.Second
+	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour
 	}
@@ -109,7 +151,8 @@ func New(cfg Config) *Verifier {
 	for _, k := range cfg.Keys {
 		keys[k.ID] = k
 	}
-	v := &Verifier{cfg: cfg, lim: newLimiter(cfg.FailureLimit, cfg.Now), log: cfg.Logger.With("component", "auth"), tokenSecret: secret}
+	v := &Verifier{cfg: cfg, lim: newLimiter(cfg.FailureLimit, cfg.Now), log: cfg.Logger.With("component", "auth"), tokenSecret: secret,
+		budget: semaphore.NewWeighted(cfg.BodyBudget)}
 	v.keys.Store(&keys)
 	return v
 }
@@ -203,15 +246,21 @@ func (v *Verifier) check(w http.ResponseWriter, r *http.Request, op Operation) (
 	var ok verified
 	var body []byte
 	{
+		// The signature's head first: a request from nobody is refused
+		// before a byte of its body is read.
+		var head signedHead
+		head, f = v.verifyHead(r, op)
 		// A media body (PutMedia) is streamed through unless its payload
 		// hash is a hex digest, which needs the whole body.
 		claimed := r.Header.Get("X-Amz-Content-Sha256")
 		readBody := !op.mediaBody || (claimed != unsignedPayload && claimed != streamingPayload)
-		if readBody {
-			body, f = v.readBody(w, r, op)
+		if f == nil && readBody {
+			var release func()
+			body, release, f = v.readBody(w, r, op)
+			defer release()
 		}
 		if f == nil {
-			ok, f = v.verify(r, op, body, readBody)
+			ok, f = v.verifyBody(r, op, head, body, readBody)
 		}
 		if f == nil && ok.streaming {
 			cb, err := newChunkedBody(r.Body, ok.key, ok.sig, ok.at)
@@ -249,24 +298,70 @@ func throttled(until, now time.Time) *failure {
 	return f
 }
 
-// readBody reads the whole body (bounded) and puts it back for the next
-// handler.
-func (v *Verifier) readBody(w http.ResponseWriter, r *http.Request, op Operation) ([]byte, *failure) {
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
+// smallBodyBytes bounds the body of every operation but the record
+// writes: the largest valid control-plane request (50 tags of 128+256
+// characters, a GetMediaForFragmentList of 1,000 fragment numbers) is far
+// below it.
+const smallBodyBytes = 1 << 20
+
+// maxBody is the most op's body may hold.
+func (v *Verifier) maxBody(op Operation) int64 {
+	switch op.Action {
+	case "kinesis:PutRecord", "kinesis:PutRecords":
+		return v.cfg.MaxBodyBytes
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, v.cfg.MaxBodyBytes))
-	if err != nil {
+	return min(smallBodyBytes, v.cfg.MaxBodyBytes)
+}
+
+// readBody reads the whole body, bounded by the operation's limit and by
+// the budget of bodies held at once, and puts it back for the next
+// handler. release gives the body's bytes back to the budget: call it
+// once the request is answered.
+func (v *Verifier) readBody(w http.ResponseWriter, r *http.Request, op Operation) (body []byte, release func(), f *failure) {
+	release = func() {}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, release, nil
+	}
+	limit := v.maxBody(op)
+	tooBig := func() *failure {
 		name := errSerialization
 		if op.api != apiKDS {
 			name = errInvalidArgment
 		}
-		f := fail(name, "The request body could not be read or exceeds %d bytes.", v.cfg.MaxBodyBytes)
+		f := fail(name, "The request body could not be read or exceeds %d bytes, the limit of %s.", limit, op.Action)
 		f.counts = false
-		return nil, f
+		return f
+	}
+	if r.ContentLength > limit {
+		return nil, release, tooBig()
+	}
+	want := limit
+	if r.ContentLength >= 0 {
+		want = r.ContentLength
+	}
+	if want > 0 {
+		ctx, cancel := context.WithTimeout(r.Context(), v.cfg.BodyWait)
+		err := v.budget.Acquire(ctx, want)
+		cancel()
+		if err != nil {
+			v.m.budgetRefused.Add(1)
+			f := fail(ErrThrottling, "Too many request bodies are being received at once; retry.")
+			f.counts = false
+			f.retryAfter = 1
+			return nil, release, f
+		}
+		v.m.budgetHeld.Add(want)
+		release = func() {
+			v.budget.Release(want)
+			v.m.budgetHeld.Add(-want)
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return nil, release, tooBig()
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	return body, nil
+	return body, release, nil
 }
 
 // authorize checks that the key may run op on some stream at all. Which

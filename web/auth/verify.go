@@ -25,15 +25,26 @@ type verified struct {
 	streaming bool
 }
 
-// verify checks r's SigV4 signature for op's service. body is the request
-// body when the caller read it (bodyRead), for the payload hash.
+// A SigV4 signature is checked in two steps: verifyHead before the body is
+// read, verifyBody once it is (or, for a streamed media body, as it is).
 //
 // Two rules beyond the signature's own: a JSON API's body must be signed
 // (UNSIGNED-PAYLOAD, which AWS allows only for S3-style and streaming
 // media bodies, would let a captured request be replayed with any body
 // for 15 minutes); and a KDS request must sign X-Amz-Target (else a
 // captured or presigned request could be replayed as another action).
-func (v *Verifier) verify(r *http.Request, op Operation, body []byte, bodyRead bool) (verified, *failure) {
+// signedHead is a request whose signature parses, is current, is scoped
+// to this server and names a known key: all that can be checked before
+// the body is read.
+type signedHead struct {
+	sig signature
+	at  time.Time
+	key Key
+}
+
+// verifyHead checks everything of r's signature but the body's hash, so
+// that a request from nobody is refused before its body is read.
+func (v *Verifier) verifyHead(r *http.Request, op Operation) (signedHead, *failure) {
 	service := serviceKVS
 	if op.api == apiKDS {
 		service = serviceKDS
@@ -45,40 +56,47 @@ func (v *Verifier) verify(r *http.Request, op Operation, body []byte, bodyRead b
 	var f *failure
 	switch {
 	case header != "" && presigned:
-		return verified{}, fail(ErrIncomplete, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.")
+		return signedHead{}, fail(ErrIncomplete, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.")
 	case header != "":
 		sig, f = parseAuthorization(header)
 	case presigned:
 		sig, f = parsePresigned(q)
 	default:
-		return verified{}, fail(ErrMissingToken, msgMissingToken)
+		return signedHead{}, fail(ErrMissingToken, msgMissingToken)
 	}
 	if f != nil {
-		return verified{}, f
+		return signedHead{}, f
 	}
 	at, amzDate, f := requestTime(r, sig.presigned)
 	if f != nil {
-		return verified{}, f
+		return signedHead{}, f
 	}
 	if d := at.Format(scopeDateFormat); d != sig.scope.date {
-		return verified{}, fail(ErrInvalidSig, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", sig.scope.date, d, amzDate)
+		return signedHead{}, fail(ErrInvalidSig, "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.", sig.scope.date, d, amzDate)
 	}
 	if f := v.checkTime(at, sig); f != nil {
-		return verified{}, f
+		return signedHead{}, f
 	}
 	if sig.scope.region != v.cfg.Region {
-		return verified{}, fail(ErrInvalidSig, "Credential should be scoped to a valid region, not '%s'.", truncate(sig.scope.region, 64))
+		return signedHead{}, fail(ErrInvalidSig, "Credential should be scoped to a valid region, not '%s'.", truncate(sig.scope.region, 64))
 	}
 	if sig.scope.service != service {
-		return verified{}, fail(ErrInvalidSig, "Credential should be scoped to correct service: '%s'.", service)
+		return signedHead{}, fail(ErrInvalidSig, "Credential should be scoped to correct service: '%s'.", service)
 	}
 	key, ok := v.keySet().Lookup(sig.scope.keyID)
 	if !ok {
-		return verified{}, fail(ErrUnrecognized, msgUnrecognized)
+		return signedHead{}, fail(ErrUnrecognized, msgUnrecognized)
 	}
 	if op.api == apiKDS && !slices.Contains(sig.signedHeaders, "x-amz-target") {
-		return verified{}, fail(ErrIncomplete, "X-Amz-Target must be among the signed headers.")
+		return signedHead{}, fail(ErrIncomplete, "X-Amz-Target must be among the signed headers.")
 	}
+	return signedHead{sig: sig, at: at, key: key}, nil
+}
+
+// verifyBody finishes the check of a signedHead with the body (read when
+// bodyRead; else streamed, signed per chunk or not at all).
+func (v *Verifier) verifyBody(r *http.Request, op Operation, h signedHead, body []byte, bodyRead bool) (verified, *failure) {
+	sig, at, key := h.sig, h.at, h.key
 	hashes, f := payloadHashes(r, sig.presigned, body, bodyRead)
 	if f != nil {
 		return verified{}, f
