@@ -73,6 +73,8 @@ var operations = func() []Operation {
 		kds("GetShardIterator", ClassRead),
 		kds("GetRecords", ClassRead),
 		kds("GetResourcePolicy", ClassRead),
+		kds("ListChannels", ClassRead),
+		kds("DescribeChannel", ClassRead),
 		kds("SubscribeToShard", ClassRead),
 		kds("PutRecord", ClassWrite),
 		kds("PutRecords", ClassWrite),
@@ -99,6 +101,10 @@ var operations = func() []Operation {
 		kds("DeregisterStreamConsumer", ClassAdmin),
 		kds("PutResourcePolicy", ClassAdmin),
 		kds("DeleteResourcePolicy", ClassAdmin),
+		kds("CreateChannel", ClassAdmin),
+		kds("UpdateChannel", ClassAdmin),
+		kds("DeleteChannel", ClassAdmin),
+		kds("UpdateStreamRecordDistributionStrategy", ClassAdmin),
 
 		// Kinesis Video Streams control plane.
 		kvs(apiKVS, "DescribeStream", ClassRead),

@@ -7,9 +7,14 @@ import (
 	"github.com/sluice-dev/sluice/web/awswire"
 )
 
-// action runs one API call on a raw request body and returns the output
-// shape to encode (or sets exchange.streamed and writes it itself).
-type action func(ctx context.Context, ex *exchange, body []byte) (any, error)
+// action is one API call: run decodes, authorizes and serves it on a raw
+// request body and returns the output shape to encode (or sets
+// exchange.streamed and writes it itself); input is its input struct
+// type, whose resource members are authorized.
+type action struct {
+	run   func(ctx context.Context, ex *exchange, body []byte) (any, error)
+	input reflect.Type
+}
 
 // noOutput is the output of actions without one: an empty object.
 type noOutput struct{}
@@ -21,13 +26,13 @@ func op[T any, PT interface {
 	validatable
 }, Out any](fn func(context.Context, PT) (Out, error)) action {
 	rs := awswire.FindMembers(reflect.TypeFor[T](), resourceMembers...)
-	return func(ctx context.Context, ex *exchange, body []byte) (any, error) {
+	return action{input: reflect.TypeFor[T](), run: func(ctx context.Context, ex *exchange, body []byte) (any, error) {
 		in, err := decodeInput[T, PT](ctx, ex, body, rs)
 		if err != nil {
 			return nil, err
 		}
 		return fn(ctx, in)
-	}
+	}}
 }
 
 // streamOp adapts an action that writes its own response (an event
@@ -38,13 +43,13 @@ func streamOp[T any, PT interface {
 	validatable
 }](fn func(context.Context, *exchange, PT) error) action {
 	rs := awswire.FindMembers(reflect.TypeFor[T](), resourceMembers...)
-	return func(ctx context.Context, ex *exchange, body []byte) (any, error) {
+	return action{input: reflect.TypeFor[T](), run: func(ctx context.Context, ex *exchange, body []byte) (any, error) {
 		in, err := decodeInput[T, PT](ctx, ex, body, rs)
 		if err != nil {
 			return nil, err
 		}
 		return nil, fn(ctx, ex, in)
-	}
+	}}
 }
 
 // decodeInput decodes the body into a fresh input, checks it against the

@@ -189,7 +189,7 @@ func (h *Handler) serve(ex *exchange) *apiError {
 		}
 		return h.writeError(ex, newError(errSerialization, "Reading the request body: %v.", err))
 	}
-	out, err := act(r.Context(), ex, body)
+	out, err := act.run(r.Context(), ex, body)
 	if err != nil {
 		ae := toAPIError(err)
 		if ae.Name == errInternal {

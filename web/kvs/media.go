@@ -3,6 +3,7 @@ package kvs
 import (
 	"context"
 	"net/http"
+	"reflect"
 
 	"github.com/sluice-dev/sluice/playback"
 )
@@ -49,9 +50,9 @@ func (h *Handler) mediaOperations() map[string]operation {
 		return nil
 	}
 	return map[string]operation{
-		"/getClip":                 {name: "GetClip", serve: h.getClip},
-		"/getMediaForFragmentList": {name: "GetMediaForFragmentList", serve: h.getMediaForFragmentList},
-		"/getMedia":                {name: "GetMedia", serve: h.getMedia},
+		"/getClip":                 {name: "GetClip", serve: h.getClip, input: reflect.TypeFor[getClipInput]()},
+		"/getMediaForFragmentList": {name: "GetMediaForFragmentList", serve: h.getMediaForFragmentList, input: reflect.TypeFor[getMediaForFragmentListInput]()},
+		"/getMedia":                {name: "GetMedia", serve: h.getMedia, input: reflect.TypeFor[getMediaInput]()},
 	}
 }
 

@@ -3,6 +3,7 @@ package kvs
 import (
 	"context"
 	"net/http"
+	"reflect"
 )
 
 // operation is one API call: its AWS name (for metrics and logs) and its
@@ -13,6 +14,9 @@ import (
 type operation struct {
 	name  string
 	serve func(ctx context.Context, ex *exchange) error
+	// input is the operation's input struct type, whose resource members
+	// decode authorizes.
+	input reflect.Type
 }
 
 // operations is the dispatch table: every request path the Handler serves,
@@ -51,7 +55,7 @@ func (h *Handler) operations() map[string]operation {
 // body, its output encoded as the response body. fn gets the request
 // (for its host) and the decoded input.
 func jsonOp[In, Out any](h *Handler, name string, fn func(context.Context, *http.Request, *In) (*Out, error)) operation {
-	return operation{name: name, serve: func(ctx context.Context, ex *exchange) error {
+	return operation{name: name, input: reflect.TypeFor[In](), serve: func(ctx context.Context, ex *exchange) error {
 		in := new(In)
 		if err := h.decode(ex, in); err != nil {
 			return err
