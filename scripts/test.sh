@@ -92,5 +92,6 @@ if [ "${SLUICE_LONG:-0}" = 1 ]; then
 	for f in FuzzParseAuthorization FuzzValidStreamName FuzzBearer; do
 		go test -run '^$' -fuzz "^$f\$" -fuzztime 60s ./web/auth/
 	done
+	go test -run '^$' -fuzz '^FuzzAuthorization$' -fuzztime 60s ./web/
 fi
 echo "== all tests passed"

@@ -178,8 +178,7 @@ func TestAuditOpen(t *testing.T) {
 // keys: login CSRF, a lock-out by failed logins, /metrics for a read key.
 func TestAuditKeys(t *testing.T) {
 	dir := t.TempDir()
-	keys := filepath.Join(dir, "keys.yaml")
-	if err := os.WriteFile(keys, []byte(`
+	keys := writeKeys(t, dir, `
 - id: AKIDADMIN
   secret: admin-secret-1
   streams: ["*"]
@@ -188,9 +187,7 @@ func TestAuditKeys(t *testing.T) {
   secret: reader-secret-1
   streams: ["*"]
   actions: [read]
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`)
 	srv := startServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys)
 	login := func(id, secret string, hdr ...string) (int, string) {
 		return auditCall(t, "POST", srv.url+"/api/v1/login", `{"access_key_id":"`+id+`","secret_access_key":"`+secret+`"}`,

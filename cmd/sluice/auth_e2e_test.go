@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"github.com/sluice-dev/sluice/web/webtest"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/sluice-dev/sluice/web/webtest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"

@@ -89,8 +89,7 @@ func doorCall(t *testing.T, method, url, token, contentType, body string) (int, 
 func TestDoors(t *testing.T) {
 	requireFFmpeg(t)
 	dir := t.TempDir()
-	keys := filepath.Join(dir, "keys.yaml")
-	if err := os.WriteFile(keys, []byte(`
+	keys := writeKeys(t, dir, `
 - id: AKIDADMIN
   secret: admin-secret-1
   streams: ["*"]
@@ -103,9 +102,7 @@ func TestDoors(t *testing.T) {
   secret: writer-secret-1
   streams: ["cam-*"]
   actions: [read, write]
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`)
 	cert, key := selfSigned(t, dir)
 	rtspsPort := freePort(t)
 	srv := startServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys, "--tls-cert", cert, "--tls-key", key,

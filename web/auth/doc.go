@@ -19,8 +19,10 @@
 // Verifier.KDS and Verifier.KVS are middleware that verify requests signed
 // as AWS clients sign them: the Authorization header or query-string
 // presigning, a payload hash that is a hex SHA-256 (checked against the
-// body), UNSIGNED-PAYLOAD, or STREAMING-AWS4-HMAC-SHA256-PAYLOAD (the seed
-// signature and every chunk signature of the aws-chunked body). The
+// body), or, for media bodies only (PutMedia), UNSIGNED-PAYLOAD or
+// STREAMING-AWS4-HMAC-SHA256-PAYLOAD (the seed signature and every chunk
+// signature of the aws-chunked body); a KDS request must sign
+// X-Amz-Target. The
 // signature is recomputed with aws-sdk-go-v2's signer over a copy of the
 // request restricted to the headers the client signed, and compared in
 // constant time. The request time (X-Amz-Date) must be within 15 minutes
@@ -28,6 +30,23 @@
 // The credential scope must name the configured region and the service
 // "kinesis" (KDS) or "kinesisvideo" (KVS: the control plane, archived
 // media and media APIs all sign with it).
+//
+// The signature's head (its form, date, scope and key) is checked before
+// a byte of the body is read; the body is then read within the
+// operation's limit (1 MiB, or Config.MaxBodyBytes for PutRecord and
+// PutRecords) and within Config.BodyBudget, the bytes of all bodies held
+// at once while they are verified.
+//
+// # Authorization
+//
+// The middleware checks only that the key may run the operation on some
+// stream. Which streams a call acts on is read by the API handler from the
+// input it decodes, and checked with Verifier.Authorize (an API gets it as
+// its Config.Authorize): what is authorized is exactly what is served,
+// whatever the content type, and a request that reaches a handler without
+// an authenticated key is refused (fail closed). Lists show only the
+// streams Authorize allows; pagination tokens are sealed for their caller
+// (Verifier.Seal).
 //
 // Failures are answered with the AWS error names and the statuses of each
 // protocol (errors.go): 400 for everything on the KDS JSON/CBOR protocol,
