@@ -29,8 +29,13 @@ type config struct {
 	PublicURL string
 
 	NATSURL    string
+	NATSCreds  string
+	NATSTLSCA  string
+	NATSCert   string
+	NATSKey    string
 	Replicas   int
 	Durability string
+	NodeName   string
 
 	Region           string
 	AccountID        string
@@ -100,6 +105,11 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.HTTPAddr, "http-addr", ":8080", "listen address of the HTTP API, UI, metrics and health endpoints")
 	fs.StringVar(&c.PublicURL, "public-url", "", "base URL clients reach this server at, returned by the APIs (default: from --http-addr, e.g. http://127.0.0.1:8080)")
 	fs.StringVar(&c.NATSURL, "nats-url", "", "external NATS server or cluster URL(s), comma separated; empty runs JetStream embedded in the data dir")
+	fs.StringVar(&c.NATSCreds, "nats-creds", "", "NATS credentials file (JWT and NKey seed, as nsc writes it) for --nats-url")
+	fs.StringVar(&c.NATSTLSCA, "nats-tls-ca", "", "PEM CA certificates that sign the NATS servers' certificates (TLS to --nats-url)")
+	fs.StringVar(&c.NATSCert, "nats-tls-cert", "", "PEM client certificate for NATS servers that verify clients (with --nats-tls-key)")
+	fs.StringVar(&c.NATSKey, "nats-tls-key", "", "PEM key of --nats-tls-cert")
+	fs.StringVar(&c.NodeName, "node-name", "", "this node's name in a cluster: logs, leases, /api/v1/cluster (default: the host name); letters, digits, '-', '_' and '.'")
 	fs.IntVar(&c.Replicas, "replicas", 1, "JetStream replicas of every shard and of the metadata (needs an external cluster of at least that many servers above 1)")
 	fs.StringVar(&c.Durability, "durability", durabilityProcess, "embedded JetStream: 'process' (an acknowledged write survives a process crash or kill; the disk is synced every 2 minutes) or 'fsync' (every write is fsynced before it is acknowledged: survives power loss, much slower)")
 	fs.StringVar(&c.Region, "region", "us-east-1", "AWS region that ARNs and endpoints name")
@@ -221,6 +231,25 @@ func (c *config) validate() []error {
 				bad("nats-url", "%q is not a URL like nats://host:4222", s)
 			}
 		}
+	}
+	for _, f := range []struct{ key, path string }{{"nats-creds", c.NATSCreds}, {"nats-tls-ca", c.NATSTLSCA}, {"nats-tls-cert", c.NATSCert}, {"nats-tls-key", c.NATSKey}} {
+		if f.path == "" {
+			continue
+		}
+		if c.NATSURL == "" {
+			bad(f.key, "applies to an external NATS cluster (--nats-url)")
+		} else if _, err := os.Stat(f.path); err != nil {
+			bad(f.key, "%v", err)
+		}
+	}
+	if (c.NATSCert == "") != (c.NATSKey == "") {
+		bad("nats-tls-cert", "--nats-tls-cert and --nats-tls-key go together")
+	}
+	if c.NodeName == "" {
+		c.NodeName, _ = os.Hostname()
+	}
+	if !validNodeName(c.NodeName) {
+		bad("node-name", "%q: 1 to 64 letters, digits, '-', '_' or '.'", c.NodeName)
 	}
 	if c.Replicas < 1 || c.Replicas > 5 {
 		bad("replicas", "must be 1 to 5, got %d", c.Replicas)
@@ -486,4 +515,18 @@ func (l *secretList) String() string {
 func (l *secretList) Set(v string) error {
 	*l = append(*l, strings.Fields(v)...)
 	return nil
+}
+
+// validNodeName accepts names that can travel in NATS subjects and KV keys
+// and in URLs: 1 to 64 letters, digits, '-', '_' and '.' (a host name).
+func validNodeName(n string) bool {
+	if n == "" || len(n) > 64 || strings.Trim(n, ".") != n {
+		return false
+	}
+	for _, r := range n {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
 }

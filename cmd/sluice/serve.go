@@ -192,7 +192,7 @@ func serve(ctx context.Context, cfg config) error {
 	})
 	err = srv.Serve(ctx, func(a net.Addr) {
 		log.Info("sluice serving", "version", version, "http", a.String(), "tls", cfg.certs != nil, "rtsp", rtspSrv.Addr().String(), "rtsps", rtspsAddr,
-			"public_url", cfg.PublicURL, "nats", natsMode(cfg), "durability", cfg.Durability,
+			"public_url", cfg.PublicURL, "nats", natsMode(cfg), "node", cfg.NodeName, "durability", cfg.Durability,
 			"data_dir", cfg.DataDir, "storage", storageName(cfg))
 	})
 	log.Info("sluice stopping")
@@ -213,12 +213,25 @@ func storageName(cfg config) string {
 // the external servers. The returned func closes what was opened.
 func connectNATS(cfg config, log *slog.Logger) (*nats.Conn, func(), error) {
 	if cfg.NATSURL != "" {
-		nc, err := nats.Connect(cfg.NATSURL,
-			nats.Name("sluice"),
+		opts := []nats.Option{
+			nats.Name("sluice " + cfg.NodeName),
 			nats.MaxReconnects(-1),
+			// Nodes may start before the NATS servers: the connection
+			// keeps trying, and the stream core waits for JetStream.
+			nats.RetryOnFailedConnect(true),
 			nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("NATS disconnected", "err", err) }),
-			nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS reconnected", "url", nc.ConnectedUrlRedacted()) }),
-		)
+			nats.ReconnectHandler(func(nc *nats.Conn) { log.Info("NATS connected", "url", nc.ConnectedUrlRedacted()) }),
+		}
+		if cfg.NATSCreds != "" {
+			opts = append(opts, nats.UserCredentials(cfg.NATSCreds))
+		}
+		if cfg.NATSTLSCA != "" {
+			opts = append(opts, nats.RootCAs(cfg.NATSTLSCA))
+		}
+		if cfg.NATSCert != "" {
+			opts = append(opts, nats.ClientCert(cfg.NATSCert, cfg.NATSKey))
+		}
+		nc, err := nats.Connect(cfg.NATSURL, opts...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("connecting to NATS %s: %w", cfg.NATSURL, err)
 		}
