@@ -95,7 +95,10 @@ func (t *Table) Claim(ctx context.Context, key string) (*Lease, error) {
 		if err == nil {
 			return t.adopt(ctx, key, claim, value, rev, sent)
 		}
-		if !errors.Is(err, jetstream.ErrKeyExists) {
+		// Create over a released key answers a lost race with the raw
+		// wrong-last-sequence error (10164 on replicated buckets), not
+		// ErrKeyExists.
+		if !isRevisionMismatch(err) {
 			return nil, fmt.Errorf("leases: claiming %s: %w", key, err)
 		}
 		held, orphan, _, err := t.holder(ctx, key)
@@ -143,8 +146,10 @@ func (t *Table) holder(ctx context.Context, key string) (*HeldError, jetstream.K
 // adopt registers a lease this Table just created on the server.
 func (t *Table) adopt(ctx context.Context, key, claim string, value []byte, rev uint64, sent time.Time) (*Lease, error) {
 	l := &Lease{t: t, key: key, token: rev, value: value, claim: claim, rev: rev, lost: make(chan struct{})}
+	l.mu.Lock() // the timer's goroutine reads l.timer
 	l.deadline = sent.Add(t.cfg.TTL - t.cfg.Margin)
 	l.timer = time.AfterFunc(time.Until(l.deadline), l.expire)
+	l.mu.Unlock()
 	t.mu.Lock()
 	if t.closed {
 		t.mu.Unlock()

@@ -50,7 +50,7 @@ func TestClaimRace(t *testing.T) {
 }
 
 func claimRace(t *testing.T, r *rig, rounds int) {
-	a, b := r.open(0, "a"), r.open(1, "b")
+	a, b := r.open(0, "racer1"), r.open(1, "racer2")
 	ctx := ctxT(t)
 	var last uint64
 	for i := range rounds {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"os"
 	"strings"
@@ -24,6 +25,8 @@ import (
 // that is deleted at the end, so tests never see each other's leases.
 type rig struct {
 	t       *testing.T
+	mu      sync.Mutex
+	tables  map[string]*leases.Table
 	bucket  string
 	conns   []*nats.Conn // to close to partition a node
 	connect func(i int) *nats.Conn
@@ -83,7 +86,9 @@ func (r *rig) dropBucketAtCleanup() {
 func (r *rig) js(i int) jetstream.JetStream {
 	nc := r.connect(i)
 	r.t.Cleanup(nc.Close)
+	r.mu.Lock()
 	r.conns = append(r.conns, nc)
+	r.mu.Unlock()
 	js, err := jetstream.New(nc)
 	if err != nil {
 		r.t.Fatal(err)
@@ -106,10 +111,24 @@ func (r *rig) open(i int, name string, hooks ...func(*leases.Config)) *leases.Ta
 	defer cancel()
 	tb, err := leases.Open(ctx, r.js(i), cfg)
 	if err != nil {
-		r.t.Fatalf("Open %s: %v", name, err)
+		r.t.Errorf("Open %s: %v", name, err)
+		return nil
 	}
 	r.t.Cleanup(func() { _ = tb.Close() })
+	r.mu.Lock()
+	if r.tables == nil {
+		r.tables = map[string]*leases.Table{}
+	}
+	r.tables[name] = tb
+	r.mu.Unlock()
 	return tb
+}
+
+// tablesByName returns the Tables opened so far.
+func (r *rig) tablesByName() map[string]*leases.Table {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.tables)
 }
 
 // newClusterRig starts a JetStream cluster of n servers on loopback; node
