@@ -20,7 +20,10 @@ var (
 // node, or this Table itself (Owner is then this node's name). It matches
 // ErrHeld.
 type HeldError struct {
-	Key   string
+	Key string
+	// Owner is the holder's node name; "" when the holder could not be
+	// read (the claim lost a compare-and-set, but a lagging replica still
+	// answered that the key was free).
 	Owner string
 	// Expires is when the server lets the lease go unless the holder renews
 	// it: the server's time of the last renewal plus the holder's TTL.

@@ -108,8 +108,17 @@ func (t *Table) Claim(ctx context.Context, key string) (*Lease, error) {
 		if held != nil {
 			return nil, held
 		}
-		if attempt == 2 {
-			return nil, fmt.Errorf("leases: claiming %s: the key changed under three attempts", key)
+		if attempt == 4 {
+			// The compare-and-set failed but every read said free: reads
+			// come from replicas that may lag the write that beat us.
+			return nil, &HeldError{Key: key, Expires: time.Now().Add(t.cfg.TTL)}
+		}
+		if orphan == nil {
+			select {
+			case <-time.After(10 * time.Millisecond << attempt):
+			case <-ctx.Done():
+				return nil, fmt.Errorf("leases: claiming %s: %w", key, ctx.Err())
+			}
 		}
 		// Free again, or ours from a claim whose answer was lost: remove
 		// that orphan and try again.
