@@ -70,7 +70,7 @@ echo "== go test (embedded JetStream)"
 go test -count=1 -timeout 20m ./...
 
 echo "== go test -race (the in-process packages; the binary's end-to-end tests run without it: SLUICE_E2E_RACE=1 for those)"
-go test -race -count=1 -timeout 20m ./fragments/... ./playback/... ./storage/... ./ingest/... ./web/...
+go test -race -count=1 -timeout 20m ./fragments/... ./playback/... ./storage/... ./ingest/... ./web/... ./leases/...
 
 echo "== go test (stream core on an external nats-server $nats_server_version)"
 natsdir="$(mktemp -d)"
@@ -84,7 +84,7 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 [ "$up" = 1 ] || { echo "test.sh: nats-server did not start:" >&2; cat "$natsdir/log" >&2; exit 1; }
-SLUICE_TEST_NATS_URL="nats://127.0.0.1:$port" go test -count=1 -p 1 -timeout 10m ./streams/... ./web/kds/...
+SLUICE_TEST_NATS_URL="nats://127.0.0.1:$port" go test -count=1 -p 1 -timeout 10m ./streams/... ./web/kds/... ./leases/...
 
 if [ "${SLUICE_LONG:-0}" = 1 ]; then
 	echo "== long runs: fuzzing"
