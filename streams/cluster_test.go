@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/streams/embedded"
 	"github.com/sluice-dev/sluice/streams/streamstest"
 )
 
@@ -286,4 +287,60 @@ func TestClusterServerLoss(t *testing.T) {
 	if missing > 0 {
 		t.Fatalf("%d of %d acknowledged records missing", missing, len(acked))
 	}
+}
+
+// TestLimitsAcrossNodes: two cores on one JetStream share a shard's write
+// limit. The clock is frozen, so buckets never refill: once one core has
+// used the shard's second of records, the other refuses writes as soon as
+// the first one's usage report reached it.
+func TestLimitsAcrossNodes(t *testing.T) {
+	srv, err := embedded.Start(embedded.Config{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Shutdown)
+	frozen := time.Now()
+	cfg := streams.Config{
+		Limits: streams.ThroughputLimits{Enabled: true, WriteRecordsPerSec: 100},
+		Now:    func() time.Time { return frozen },
+		Logger: slog.New(slog.DiscardHandler),
+	}
+	var cores []*streams.Core
+	for i := range 2 {
+		nc, err := srv.Connect(fmt.Sprint("node", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(nc.Close)
+		c, err := streams.Open(bg, nc, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		cores = append(cores, c)
+	}
+	create(t, cores[0], "lim", 1)
+	waitStatus(t, cores[1], "lim", streams.StatusActive)
+	var entries []streams.PutEntry
+	for i := range 100 {
+		entries = append(entries, entry("k", fmt.Sprint(i)))
+	}
+	put(t, cores[0], "lim", entries...)
+	accepted := 0
+	streamstest.Eventually(t, 5*time.Second, func() error {
+		res, err := cores[1].PutRecords(bg, "lim", []streams.PutEntry{entry("k", "other")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res[0].Err == nil {
+			accepted++
+			return errors.New("the other core still accepts writes")
+		}
+		wantKind(t, res[0].Err, streams.ErrThroughputExceeded)
+		return nil
+	})
+	if accepted > 20 {
+		t.Fatalf("the other core accepted %d records of an exhausted shard", accepted)
+	}
+	t.Logf("the other core accepted %d records before the usage report arrived", accepted)
 }

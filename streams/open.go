@@ -85,7 +85,7 @@ func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Core, error) {
 		c.wg.Wait()
 		return nil, err
 	}
-	if err := c.startUsage(ctx); err != nil {
+	if err := c.startUsage(); err != nil {
 		c.cancel()
 		c.wg.Wait()
 		return nil, err
