@@ -38,7 +38,8 @@ type Config struct {
 
 	// Limits, when Enabled, applies per-shard write and read limits as AWS
 	// does (1 MiB/s or 1,000 records/s in; 2 MiB/s and 5 GetRecords calls/s
-	// out), answered with ErrThroughputExceeded. Enforced per Sluice node.
+	// out), answered with ErrThroughputExceeded. Counted across the nodes
+	// sharing the JetStream, approximately (see usage.go).
 	Limits ThroughputLimits
 
 	// Observe, when set, is called with the name of every stream the
@@ -70,6 +71,20 @@ type Config struct {
 	// DELETING) for at least this long. Default 0. A test hook for observing
 	// the transitional states.
 	TransitionDelay time.Duration
+
+	// AttemptTimeout bounds each attempt of a JetStream call that is
+	// retried until the caller's context ends (creating the buckets at
+	// Open, reading metadata for a transition). Default 5 seconds.
+	AttemptTimeout time.Duration
+	// TransitionTakeover is how long a node waits before it carries out a
+	// pending transition that another node started (the starter usually
+	// finishes first; if it stopped, this node does). Default 1 second.
+	TransitionTakeover time.Duration
+	// ClaimTTL is how long a SubscribeToShard claim outlives its last
+	// renewal (the subscription renews it every third of it): the time
+	// after which a pair is free again when its node died. Default 10
+	// seconds; at least 1 second (the per-message TTL granularity).
+	ClaimTTL time.Duration
 
 	// Now returns the current time. Default time.Now. A test hook.
 	Now func() time.Time
@@ -128,6 +143,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SubscriptionTTL == 0 {
 		c.SubscriptionTTL = 5 * time.Minute
+	}
+	if c.AttemptTimeout == 0 {
+		c.AttemptTimeout = 5 * time.Second
+	}
+	if c.TransitionTakeover == 0 {
+		c.TransitionTakeover = time.Second
+	}
+	if c.ClaimTTL == 0 {
+		c.ClaimTTL = 10 * time.Second
 	}
 	if c.RetentionHour == 0 {
 		c.RetentionHour = time.Hour
@@ -191,8 +215,12 @@ func (c Config) Validate() error {
 	if c.OnDemandShards < 0 || c.OnDemandShards > 64 {
 		bad("OnDemandShards", "must be 1 to 64, got %d", c.OnDemandShards)
 	}
-	if c.IteratorTTL < 0 || c.SubscriptionTTL < 0 || c.RetentionHour < 0 || c.TransitionDelay < 0 {
+	if c.IteratorTTL < 0 || c.SubscriptionTTL < 0 || c.RetentionHour < 0 || c.TransitionDelay < 0 ||
+		c.AttemptTimeout < 0 || c.TransitionTakeover < 0 {
 		bad("durations", "must not be negative")
+	}
+	if c.ClaimTTL != 0 && c.ClaimTTL < time.Second {
+		bad("ClaimTTL", "must be at least 1s, got %v", c.ClaimTTL)
 	}
 	l := c.Limits
 	if l.WriteBytesPerSec < 0 || l.WriteRecordsPerSec < 0 || l.ReadBytesPerSec < 0 || l.ReadCallsPerSec < 0 {

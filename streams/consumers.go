@@ -2,10 +2,8 @@ package streams
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -76,7 +74,7 @@ func (c *Core) DescribeConsumer(ctx context.Context, streamName, consumerName, c
 }
 
 // DeregisterConsumer removes a consumer found as DescribeConsumer finds it.
-// Its subscriptions end.
+// Its subscriptions end, on every node, within about a second.
 func (c *Core) DeregisterConsumer(ctx context.Context, streamName, consumerName, consumerARN string) error {
 	m, cm, err := c.findConsumer(ctx, streamName, consumerName, consumerARN)
 	if err != nil {
@@ -91,10 +89,7 @@ func (c *Core) DeregisterConsumer(ctx context.Context, streamName, consumerName,
 		}
 		return c.consumerNotFound(m.Name, cm.Name)
 	})
-	if err == nil {
-		c.subs.cancelConsumer(c.consumerARN(m, cm))
-	}
-	return err
+	return err // its subscriptions, on every node, end as their watch sees it gone
 }
 
 // findConsumer resolves a consumer ARN, or a stream name and consumer name.
@@ -133,41 +128,5 @@ func (c *Core) toConsumer(m *streamMeta, cm consumerMeta) Consumer {
 		Status:    cm.Status,
 		CreatedAt: cm.CreatedAt,
 		StreamARN: c.streamARN(m),
-	}
-}
-
-// claims tracks the (consumer, shard) pairs with a running subscription on
-// this node: Kinesis allows one at a time.
-type claims struct {
-	mu sync.Mutex
-	m  map[string]context.CancelFunc // consumerARN + " " + shard -> cancel
-}
-
-func newClaims() *claims { return &claims{m: map[string]context.CancelFunc{}} }
-
-func (cl *claims) take(consumerARN string, shard int, cancel context.CancelFunc) bool {
-	key := fmt.Sprintf("%s %d", consumerARN, shard)
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	if _, busy := cl.m[key]; busy {
-		return false
-	}
-	cl.m[key] = cancel
-	return true
-}
-
-func (cl *claims) release(consumerARN string, shard int) {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	delete(cl.m, fmt.Sprintf("%s %d", consumerARN, shard))
-}
-
-func (cl *claims) cancelConsumer(consumerARN string) {
-	cl.mu.Lock()
-	defer cl.mu.Unlock()
-	for k, cancel := range cl.m {
-		if strings.HasPrefix(k, consumerARN+" ") {
-			cancel()
-		}
 	}
 }

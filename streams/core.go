@@ -15,14 +15,20 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-const iteratorKeyKey = "config.iterator-key"
-
 // metaBucket names the namespace's metadata KV bucket.
 func (c *Core) metaBucket() string {
 	if c.cfg.Namespace == defaultNamespace {
 		return "sluice_meta"
 	}
 	return "sluice_meta_" + c.cfg.Namespace
+}
+
+// claimBucket names the namespace's bucket of subscription claims.
+func (c *Core) claimBucket() string {
+	if c.cfg.Namespace == defaultNamespace {
+		return "sluice_claims"
+	}
+	return "sluice_claims_" + c.cfg.Namespace
 }
 
 // Core is the sharded stream core: Kinesis streams, shards and records on
@@ -33,8 +39,12 @@ type Core struct {
 	cfg Config
 	nc  *nats.Conn
 	js  jetstream.JetStream
-	kv  jetstream.KeyValue
+	kv  jetstream.KeyValue // stream metadata
 	log *slog.Logger
+	// node names this Core in claims and usage reports; new per Open.
+	node string
+
+	claims jetstream.KeyValue // subscription claims (claim.go)
 
 	iterKey []byte
 
@@ -44,8 +54,10 @@ type Core struct {
 	ctl sync.Mutex // serialises this node's control-plane changes
 
 	limits *limiters
-	subs   *claims
 	stats  sync.Map // stream name -> *Stats
+
+	transMu sync.Mutex
+	trans   map[string]*transition // running transitions by stream name
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -59,64 +71,6 @@ type cached struct {
 	open []shardMeta // open shards sorted by starting hash key
 }
 
-// Open connects a Core to JetStream through nc (which the caller owns and
-// closes after Close). It creates the metadata bucket if needed, loads the
-// metadata, finishes any transition a crashed node left pending, and starts
-// the background retention sweeper.
-func Open(ctx context.Context, nc *nats.Conn, cfg Config) (*Core, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	cfg = cfg.withDefaults()
-	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(16384))
-	if err != nil {
-		return nil, fmt.Errorf("streams: jetstream: %w", err)
-	}
-	storage := jetstream.FileStorage
-	if cfg.MemoryStorage {
-		storage = jetstream.MemoryStorage
-	}
-	c := &Core{
-		cfg:    cfg,
-		nc:     nc,
-		js:     js,
-		log:    cfg.Logger.With("component", "streams", "namespace", cfg.Namespace),
-		cache:  map[string]*cached{},
-		limits: newLimiters(cfg.Limits),
-		subs:   newClaims(),
-	}
-	c.kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      c.metaBucket(),
-		Description: "Sluice stream metadata",
-		History:     1,
-		Storage:     storage,
-		Replicas:    cfg.Replicas,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("streams: metadata bucket: %w", err)
-	}
-	if c.iterKey, err = c.loadIteratorKey(ctx); err != nil {
-		return nil, err
-	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
-	if err := c.startWatch(ctx); err != nil {
-		c.cancel()
-		return nil, err
-	}
-	c.resumePending()
-	c.wg.Add(1)
-	go c.sweepLoop()
-	return c, nil
-}
-
-// Close stops background work and waits for it. Transitions still running
-// are abandoned where they stand; any node finishes them at its next Open.
-func (c *Core) Close() error {
-	c.cancel()
-	c.wg.Wait()
-	return nil
-}
-
 // Ready reports whether the core can serve: JetStream answers.
 func (c *Core) Ready(ctx context.Context) error {
 	if c.nc.Status() != nats.CONNECTED {
@@ -126,82 +80,6 @@ func (c *Core) Ready(ctx context.Context) error {
 		return fmt.Errorf("streams: jetstream: %w", err)
 	}
 	return nil
-}
-
-func (c *Core) loadIteratorKey(ctx context.Context) ([]byte, error) {
-	key, err := c.secret(ctx, iteratorKeyKey)
-	if err != nil {
-		return nil, fmt.Errorf("streams: iterator key: %w", err)
-	}
-	return key, nil
-}
-
-// Secret returns the 32-byte secret of the given name (letters, digits and
-// dashes), creating it at random the first time. Every node sharing the
-// JetStream gets the same bytes, so what one signs the others verify.
-func (c *Core) Secret(ctx context.Context, name string) ([]byte, error) {
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') || name == "" {
-			return nil, errf(ErrValidation, "invalid secret name %q", name)
-		}
-	}
-	return c.secret(ctx, "secret."+name)
-}
-
-func (c *Core) secret(ctx context.Context, key string) ([]byte, error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return nil, err
-	}
-	if _, err := c.kv.Create(ctx, key, b); err == nil {
-		return b, nil
-	} else if !errors.Is(err, jetstream.ErrKeyExists) {
-		return nil, err
-	}
-	e, err := c.kv.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	return e.Value(), nil
-}
-
-// startWatch loads every stream document and keeps the cache current.
-func (c *Core) startWatch(ctx context.Context) error {
-	w, err := c.kv.Watch(c.ctx, "stream.>")
-	if err != nil {
-		return fmt.Errorf("streams: watch metadata: %w", err)
-	}
-	initial := make(chan struct{})
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		defer w.Stop()
-		loaded := false
-		for {
-			select {
-			case <-c.ctx.Done():
-				return
-			case e, ok := <-w.Updates():
-				if !ok {
-					return
-				}
-				if e == nil {
-					if !loaded {
-						loaded = true
-						close(initial)
-					}
-					continue
-				}
-				c.applyEntry(e)
-			}
-		}
-	}()
-	select {
-	case <-initial:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // applyEntry folds one KV update into the cache, keeping the newest revision.
@@ -225,6 +103,9 @@ func (c *Core) applyEntry(e jetstream.KeyValueEntry) {
 		return
 	}
 	c.cache[m.Name] = newCached(m, e.Revision())
+	if m.Pending != nil {
+		c.startTransition(m.Name, false)
+	}
 }
 
 func newCached(m *streamMeta, rev uint64) *cached {
@@ -248,33 +129,40 @@ func (c *Core) lookup(name string) *cached {
 	return c.cache[name]
 }
 
-// refresh reads a stream's document straight from the KV bucket (bypassing
-// the watch, which may lag) and updates the cache.
+// refresh reads a stream's document from the bucket's leader (bypassing
+// the watch, which may lag, and the replicas, which may not have applied
+// the latest write yet) and returns the newer of it and the cached one.
+// nil when neither knows the stream. A miss never drops the cache entry:
+// only the watch (a delete marker) and this node's own remove do, so a
+// stale read cannot make a stream vanish.
 func (c *Core) refresh(ctx context.Context, name string) (*cached, error) {
 	if c.cfg.Observe != nil {
 		c.cfg.Observe(name)
 	}
-	e, err := c.kv.Get(ctx, metaKey(name))
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		c.mu.Lock()
-		delete(c.cache, name)
-		c.mu.Unlock()
-		return nil, nil
-	}
+	v, rev, err := c.leaderGet(ctx, c.metaBucket(), metaKey(name))
 	if err != nil {
 		return nil, errf(ErrUnavailable, "reading stream metadata: %v", err)
 	}
-	m, err := decodeMeta(e.Value())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cur := c.cache[name]
+	if v == nil || cur != nil && cur.rev >= rev {
+		return cur, nil
+	}
+	m, err := decodeMeta(v)
 	if err != nil {
 		return nil, errf(ErrUnavailable, "%v", err)
 	}
-	cc := newCached(m, e.Revision())
-	c.mu.Lock()
-	if cur, ok := c.cache[name]; !ok || cur.rev <= cc.rev {
-		c.cache[name] = cc
-	}
-	c.mu.Unlock()
+	cc := newCached(m, rev)
+	c.cache[name] = cc
 	return cc, nil
+}
+
+// cachedOf returns the cached state of a stream without the Observe hook.
+func (c *Core) cachedOf(name string) *cached {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.cache[name]
 }
 
 // store writes a changed document with compare-and-set against rev (0: the
@@ -291,7 +179,7 @@ func (c *Core) store(ctx context.Context, m *streamMeta, rev uint64) (uint64, er
 		nrev, err = c.kv.Update(ctx, metaKey(m.Name), m.encode(), rev)
 	}
 	if err != nil {
-		if errors.Is(err, jetstream.ErrKeyExists) {
+		if isWrongLastSequence(err) {
 			return 0, errf(ErrInUse, "Stream %s under account %s was changed concurrently; retry.", m.Name, c.cfg.AccountID)
 		}
 		return 0, errf(ErrUnavailable, "writing stream metadata: %v", err)
@@ -307,12 +195,25 @@ func (c *Core) store(ctx context.Context, m *streamMeta, rev uint64) (uint64, er
 // remove deletes a stream's document.
 func (c *Core) remove(ctx context.Context, name string, rev uint64) error {
 	if err := c.kv.Delete(ctx, metaKey(name), jetstream.LastRevision(rev)); err != nil {
+		if isWrongLastSequence(err) {
+			return errf(ErrInUse, "Stream %s under account %s was changed concurrently; retry.", name, c.cfg.AccountID)
+		}
 		return errf(ErrUnavailable, "deleting stream metadata: %v", err)
 	}
 	c.mu.Lock()
 	delete(c.cache, name)
 	c.mu.Unlock()
 	return nil
+}
+
+// isWrongLastSequence reports a failed compare-and-set: JetStream error
+// 10071, or 10164 from a replicated stream.
+func isWrongLastSequence(err error) bool {
+	if errors.Is(err, jetstream.ErrKeyExists) {
+		return true
+	}
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence || apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // ARNs.

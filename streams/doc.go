@@ -25,7 +25,28 @@
 //
 // Transitions (CREATING, UPDATING, DELETING) record their pending operation
 // in the metadata before touching JetStream; every step is idempotent, so
-// any node finishes an operation a crashed node left behind.
+// any node finishes an operation a crashed node left behind: every node's
+// metadata watch starts a driver (one per stream) for each pending
+// operation it sees, the node that recorded it starts at once, the others
+// after Config.TransitionTakeover, and the final compare-and-set lets one
+// of them commit. Shards are created create-only, so a late driver cannot
+// undo a later change.
+//
+// Consistency across nodes: each node's cache follows the watch, which may
+// lag. A name the cache does not know is read from the metadata bucket's
+// stream leader (not a direct get, which a replica that has not applied
+// the latest write may answer), so a stream created on one node is known
+// on the others as soon as its create returned. Only delete markers seen
+// by the watch, and the node's own deletes, remove a cached stream.
+//
+// Cluster-wide rules: one SubscribeToShard per consumer and shard is a
+// claim in the KV bucket sluice_claims (compare-and-set, per-key TTL
+// Config.ClaimTTL renewed by the subscription, released by revision; needs
+// nats-server 2.11 or newer); per-shard throughput limits are counted
+// across nodes through usage reports on core NATS (usage.go). Open retries
+// its JetStream calls (Config.AttemptTimeout each) until its context ends,
+// so nodes started together on a cluster still electing its leaders come
+// up.
 //
 // Durability: a record is acknowledged once JetStream has stored it: with
 // the file store and one replica that means written to the operating

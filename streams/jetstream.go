@@ -46,6 +46,18 @@ func (c *Core) ensureShard(ctx context.Context, m *streamMeta, s shardMeta) erro
 	return nil
 }
 
+// createShard creates a shard's JetStream stream, leaving it as it is if
+// it exists (with this or another configuration). Idempotent, and safe for
+// a node that runs a transition late: it cannot reopen a shard that a
+// later reshard closed, nor undo a retention change.
+func (c *Core) createShard(ctx context.Context, m *streamMeta, s shardMeta) error {
+	_, err := c.js.CreateStream(ctx, c.shardConfig(m, s))
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return errf(ErrUnavailable, "creating %s of stream %s: %v", shardID(s.Index), m.Name, err)
+	}
+	return nil
+}
+
 // closeShard stops writes to a shard and sets its EndSeq. Idempotent.
 //
 // The shard's stream moves to the closed subject, so no new write reaches

@@ -86,7 +86,7 @@ func (c *Core) CreateStream(ctx context.Context, name string, opts CreateOptions
 		}
 		return err
 	}
-	c.startTransition(name)
+	c.startTransition(name, true)
 	return nil
 }
 
@@ -114,7 +114,7 @@ func (c *Core) DeleteStream(ctx context.Context, name string, enforceConsumerDel
 	if _, err := c.store(ctx, m, cc.rev); err != nil {
 		return err
 	}
-	c.startTransition(name)
+	c.startTransition(name, true)
 	return nil
 }
 
@@ -188,73 +188,6 @@ func (c *Core) checkOnDemandLimit() error {
 	return nil
 }
 
-// startTransition finishes a stream's pending operation in the background.
-func (c *Core) startTransition(name string) {
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		c.finish(name)
-	}()
-}
-
-// resumePending finishes every operation that was left pending (by a node
-// that stopped mid-way). Every step is idempotent, and the final
-// compare-and-set lets exactly one finisher commit.
-func (c *Core) resumePending() {
-	c.mu.RLock()
-	var names []string
-	for name, cc := range c.cache {
-		if cc.meta.Pending != nil {
-			names = append(names, name)
-		}
-	}
-	c.mu.RUnlock()
-	for _, name := range names {
-		c.startTransition(name)
-	}
-}
-
-// finish carries out the pending operation of a stream and commits the
-// result, retrying while the core runs.
-func (c *Core) finish(name string) {
-	for attempt := 0; ; attempt++ {
-		if attempt > 0 {
-			select {
-			case <-c.ctx.Done():
-				return
-			case <-time.After(min(time.Duration(attempt)*200*time.Millisecond, 5*time.Second)):
-			}
-		}
-		cc, err := c.refresh(c.ctx, name)
-		if err != nil {
-			c.log.Warn("transition: reading metadata", "stream", name, "err", err)
-			continue
-		}
-		if cc == nil || cc.meta.Pending == nil {
-			return
-		}
-		m := cc.meta.clone()
-		if wait := c.cfg.TransitionDelay - c.cfg.Now().Sub(m.StatusSince); wait > 0 {
-			select {
-			case <-c.ctx.Done():
-				return
-			case <-time.After(wait):
-			}
-		}
-		done, err := c.execute(m, cc.rev)
-		if err != nil {
-			if c.ctx.Err() != nil {
-				return
-			}
-			c.log.Warn("transition failed; retrying", "stream", name, "op", m.Pending.Kind, "err", err)
-			continue
-		}
-		if done {
-			return
-		}
-	}
-}
-
 // execute runs one pending operation and commits it. done is false when the
 // commit lost a race and the caller should look again.
 func (c *Core) execute(m *streamMeta, rev uint64) (done bool, err error) {
@@ -263,7 +196,7 @@ func (c *Core) execute(m *streamMeta, rev uint64) (done bool, err error) {
 	switch op.Kind {
 	case opCreate:
 		for _, s := range m.Shards {
-			if err := c.ensureShard(ctx, m, s); err != nil {
+			if err := c.createShard(ctx, m, s); err != nil {
 				return false, err
 			}
 		}
@@ -274,6 +207,9 @@ func (c *Core) execute(m *streamMeta, rev uint64) (done bool, err error) {
 			}
 		}
 		if err := c.remove(ctx, m.Name, rev); err != nil {
+			if isKind(err, ErrInUse) {
+				return false, nil // another node removed it first
+			}
 			return false, err
 		}
 		c.limits.forget(m.ID)

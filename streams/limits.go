@@ -14,6 +14,9 @@ type limiters struct {
 	cfg ThroughputLimits
 	mu  sync.Mutex
 	m   map[string]*shardLimiter
+	// used is what this node took since its last usage report, per shard
+	// key (usage.go): write records, write bytes, read bytes, read calls.
+	used map[string][4]int
 }
 
 type shardLimiter struct {
@@ -21,13 +24,18 @@ type shardLimiter struct {
 }
 
 func newLimiters(cfg ThroughputLimits) *limiters {
-	return &limiters{cfg: cfg, m: map[string]*shardLimiter{}}
+	return &limiters{cfg: cfg, m: map[string]*shardLimiter{}, used: map[string][4]int{}}
 }
 
+func limitKey(streamID string, shard int) string { return streamID + "/" + strconv.Itoa(shard) }
+
 func (l *limiters) get(streamID string, shard int) *shardLimiter {
-	key := streamID + "/" + strconv.Itoa(shard)
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	return l.getLocked(limitKey(streamID, shard))
+}
+
+func (l *limiters) getLocked(key string) *shardLimiter {
 	sl := l.m[key]
 	if sl == nil {
 		sl = &shardLimiter{
@@ -55,7 +63,47 @@ func (l *limiters) allowWrite(streamID string, shard, n int, now time.Time) bool
 		sl.writeRecords.ReserveN(now, -1) // give the record token back
 		return false
 	}
+	l.note(limitKey(streamID, shard), [4]int{1, n, 0, 0})
 	return true
+}
+
+// note adds to this node's usage since its last report.
+func (l *limiters) note(key string, u [4]int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	cur := l.used[key]
+	for i := range u {
+		cur[i] += u[i]
+	}
+	l.used[key] = cur
+}
+
+// takeUsage returns and resets this node's usage since the last call.
+func (l *limiters) takeUsage() map[string][4]int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.used) == 0 {
+		return nil
+	}
+	u := l.used
+	l.used = map[string][4]int{}
+	return u
+}
+
+// chargeRemote takes what other nodes used from this node's buckets of
+// the same shards, into debt if need be (each charge capped at a bucket's
+// size, as a reservation cannot exceed it).
+func (l *limiters) chargeRemote(usage map[string][4]int, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for key, u := range usage {
+		sl := l.getLocked(key)
+		for i, lim := range []*rate.Limiter{sl.writeRecords, sl.writeBytes, sl.readBytes, sl.readCalls} {
+			if u[i] > 0 {
+				lim.ReserveN(now, min(u[i], lim.Burst()))
+			}
+		}
+	}
 }
 
 // allowRead reports whether a GetRecords call may run now. Bytes read are
@@ -69,7 +117,11 @@ func (l *limiters) allowRead(streamID string, shard int, now time.Time) bool {
 	if sl.readBytes.TokensAt(now) < 0 {
 		return false
 	}
-	return sl.readCalls.AllowN(now, 1)
+	if !sl.readCalls.AllowN(now, 1) {
+		return false
+	}
+	l.note(limitKey(streamID, shard), [4]int{0, 0, 0, 1})
+	return true
 }
 
 func (l *limiters) chargeRead(streamID string, shard, n int, now time.Time) {
@@ -77,6 +129,7 @@ func (l *limiters) chargeRead(streamID string, shard, n int, now time.Time) {
 		return
 	}
 	l.get(streamID, shard).readBytes.ReserveN(now, min(n, l.cfg.ReadBytesPerSec))
+	l.note(limitKey(streamID, shard), [4]int{0, 0, n, 0})
 }
 
 // forget drops the buckets of a deleted stream.
@@ -87,6 +140,7 @@ func (l *limiters) forget(streamID string) {
 	for k := range l.m {
 		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
 			delete(l.m, k)
+			delete(l.used, k)
 		}
 	}
 }

@@ -97,7 +97,7 @@ func (c *Core) beginReshard(ctx context.Context, m *streamMeta, rev uint64, step
 	if _, err := c.store(ctx, m, rev); err != nil {
 		return err
 	}
-	c.startTransition(m.Name)
+	c.startTransition(m.Name, true)
 	return nil
 }
 
@@ -132,7 +132,7 @@ func (c *Core) applyStep(ctx context.Context, m *streamMeta, st reshardStep) err
 		}
 	}
 	for _, child := range stepChildren(m, st, time.Time{}) {
-		if err := c.ensureShard(ctx, m, child); err != nil {
+		if err := c.createShard(ctx, m, child); err != nil {
 			return err
 		}
 	}

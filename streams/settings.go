@@ -31,7 +31,7 @@ func (c *Core) UpdateStreamMode(ctx context.Context, name string, mode StreamMod
 	if _, err := c.store(ctx, m, cc.rev); err != nil {
 		return err
 	}
-	c.startTransition(name)
+	c.startTransition(name, true)
 	return nil
 }
 
@@ -129,7 +129,7 @@ func (c *Core) SetEncryption(ctx context.Context, name, typ, keyID string) error
 	if _, err := c.store(ctx, m, cc.rev); err != nil {
 		return err
 	}
-	c.startTransition(name)
+	c.startTransition(name, true)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package streams
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -17,19 +18,23 @@ const (
 
 // Subscription is a claimed SubscribeToShard session. Run it once.
 type Subscription struct {
-	c           *Core
-	consumerARN string
-	streamName  string
-	streamID    string
-	shard       int
-	start       iterator
-	ctx         context.Context // cancelled when the consumer is deregistered
-	cancel      context.CancelFunc
+	c          *Core
+	streamName string
+	streamID   string
+	consumer   consumerMeta
+	shard      int
+	start      iterator
+	claim      *claim
+	ctx        context.Context // cancelled when the claim is lost
+	cancel     context.CancelFunc
 }
 
 // SubscribeToShard validates the consumer (it must be ACTIVE) and the shard,
-// resolves the starting position and claims the (consumer, shard) pair:
-// ErrInUse while another subscription of the pair runs on this node.
+// resolves the starting position and claims the (consumer, shard) pair
+// across every node sharing the JetStream: ErrInUse while another
+// subscription of the pair runs anywhere. The claim (see claim.go) is
+// renewed while the subscription lives and released by Run or Close; if
+// its node dies, it expires after Config.ClaimTTL.
 func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr string, start StartingPosition) (*Subscription, error) {
 	m, cm, err := c.findConsumer(ctx, "", "", consumerARN)
 	if err != nil {
@@ -63,11 +68,15 @@ func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr str
 		it.Pos = pos{seq: seq}
 		it.ByTime = false
 	}
-	s := &Subscription{c: c, consumerARN: consumerARN, streamName: m.Name, streamID: m.ID, shard: sh.Index, start: it}
+	s := &Subscription{c: c, streamName: m.Name, streamID: m.ID, consumer: cm, shard: sh.Index, start: it}
 	s.ctx, s.cancel = context.WithCancel(c.ctx)
-	if !c.subs.take(consumerARN, sh.Index, s.cancel) {
+	s.claim, err = c.takeClaim(ctx, claimKey(consumerARN, sh.Index), s.cancel)
+	if err != nil {
 		s.cancel()
-		return nil, errf(ErrInUse, "Another active subscription exists for consumer %s on shard %s.", consumerARN, shardIDStr)
+		if err == ErrInUse {
+			return nil, errf(ErrInUse, "Another active subscription exists for consumer %s on shard %s.", consumerARN, shardIDStr)
+		}
+		return nil, err
 	}
 	return s, nil
 }
@@ -75,7 +84,7 @@ func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr str
 // Close releases the claim of a subscription that will not be run. Run
 // releases it itself; calling Close after Run does nothing.
 func (s *Subscription) Close() {
-	s.c.subs.release(s.consumerARN, s.shard)
+	s.claim.release()
 	s.cancel()
 }
 
@@ -85,7 +94,7 @@ func (s *Subscription) Close() {
 // event then carries ChildShards and Run returns nil). Run releases the claim.
 func (s *Subscription) Run(ctx context.Context, emit func(ShardEvent) error) error {
 	c := s.c
-	defer c.subs.release(s.consumerARN, s.shard)
+	defer s.claim.release()
 	defer s.cancel()
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.SubscriptionTTL)
 	defer cancel()
@@ -233,11 +242,18 @@ func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg, c
 }
 
 // finishIfEnded sends the final event with ChildShards once a closed shard
-// has been delivered up to its last record.
+// has been delivered up to its last record. It also ends the subscription
+// (without an event) once the stream or the consumer is gone, as this or
+// any other node deleted or deregistered it.
 func (s *Subscription) finishIfEnded(ctx context.Context, cur pos, emit func(ShardEvent) error) (bool, error) {
-	cc := s.c.lookup(s.streamName)
+	cc := s.c.cachedOf(s.streamName)
 	if cc == nil || cc.meta.ID != s.streamID {
 		return true, nil // stream deleted
+	}
+	if !slices.ContainsFunc(cc.meta.Consumers, func(cm consumerMeta) bool {
+		return cm.Name == s.consumer.Name && cm.CreatedAt.Equal(s.consumer.CreatedAt)
+	}) {
+		return true, nil // consumer deregistered
 	}
 	sh := cc.meta.shard(s.shard)
 	if sh == nil || !sh.Closed || cur.seq <= sh.EndSeq {

@@ -9,16 +9,21 @@ import (
 // closing is older than the stream's retention), as Kinesis drops them from
 // ListShards. Record expiry itself is JetStream's MaxAge.
 func (c *Core) sweepLoop() {
+	c.every(min(time.Minute, c.cfg.RetentionHour), c.sweep)
+}
+
+// every runs fn at each tick of the interval until the core closes, then
+// marks the calling goroutine done in c.wg.
+func (c *Core) every(interval time.Duration, fn func()) {
 	defer c.wg.Done()
-	every := min(time.Minute, c.cfg.RetentionHour)
-	t := time.NewTicker(every)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {
 		case <-c.ctx.Done():
 			return
 		case <-t.C:
-			c.sweep()
+			fn()
 		}
 	}
 }

@@ -68,7 +68,7 @@ func Connect(t testing.TB) *nats.Conn {
 // shardStream matches the JetStream streams of shards: <NS>_<id>_<index>.
 var shardStream = regexp.MustCompile(`^[A-Z0-9]+_[0-9a-f]{12}_[0-9]+$`)
 
-// wipe removes every Sluice stream and the metadata bucket from an external
+// wipe removes every Sluice stream and the metadata and claim buckets from an external
 // server, so that each test starts from nothing (tests using it must not
 // run in parallel).
 func wipe(t testing.TB, nc *nats.Conn) {
@@ -82,7 +82,7 @@ func wipe(t testing.TB, nc *nats.Conn) {
 	names := js.StreamNames(ctx)
 	var drop []string
 	for n := range names.Name() {
-		if shardStream.MatchString(n) || strings.HasPrefix(n, "KV_sluice_meta") {
+		if shardStream.MatchString(n) || strings.HasPrefix(n, "KV_sluice_meta") || strings.HasPrefix(n, "KV_sluice_claims") {
 			drop = append(drop, n)
 		}
 	}
