@@ -15,7 +15,7 @@ func TestCluster(t *testing.T) {
 		t.Skip("starts a 3-server cluster")
 	}
 	begin := time.Now()
-	r, servers := newClusterRig(t, 3)
+	r, cluster := newClusterRig(t, 3)
 	t.Logf("cluster up in %v", time.Since(begin))
 	t.Cleanup(func() { t.Logf("cleanup starts at %v", time.Since(begin)) })
 	rs := newRuns(t)
@@ -32,7 +32,6 @@ func TestCluster(t *testing.T) {
 		<-opened
 	}
 	// r.open registered each Table for cleanup; reopen handles in order.
-	_ = servers
 	t.Logf("three nodes opened at once by %v", time.Since(begin))
 	tables := r.tablesByName()
 	for _, n := range names {
@@ -47,7 +46,7 @@ func TestCluster(t *testing.T) {
 
 	// The server that a's connection uses goes away: a reconnects to
 	// another, the bucket keeps two of three replicas.
-	servers[0].Shutdown()
+	cluster.Shutdown(0)
 	t.Log("server s0 shut down")
 	shut := time.Now()
 	eventually(t, 15*time.Second, "two TTLs pass after the shutdown with every key running", func() bool {

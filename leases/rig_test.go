@@ -2,17 +2,16 @@ package leases_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
-	"net"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/sluice-dev/sluice/leases"
@@ -131,85 +130,28 @@ func (r *rig) tablesByName() map[string]*leases.Table {
 	return maps.Clone(r.tables)
 }
 
-// newClusterRig starts a JetStream cluster of n servers on loopback; node
-// i connects to server i first, the others after it.
-func newClusterRig(t *testing.T, n int) (*rig, []*server.Server) {
+// newClusterRig starts a JetStream cluster of n servers on loopback
+// (streamstest.StartCluster); node i connects to server i first, the
+// others after it.
+func newClusterRig(t *testing.T, n int) (*rig, *streamstest.Cluster) {
 	t.Helper()
-	client, route := freePorts(t, n), freePorts(t, n)
-	var routes []string
-	for _, p := range route {
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", p))
-	}
-	servers := make([]*server.Server, n)
-	for i := range n {
-		opts := &server.Options{
-			ServerName: fmt.Sprintf("s%d", i),
-			Host:       "127.0.0.1",
-			Port:       client[i],
-			JetStream:  true,
-			StoreDir:   t.TempDir(),
-			Cluster:    server.ClusterOpts{Name: "leases", Host: "127.0.0.1", Port: route[i]},
-			Routes:     server.RoutesFromStr(strings.Join(routes, ",")),
-			NoLog:      true,
-			NoSigs:     true,
-		}
-		s, err := server.NewServer(opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Start()
-		servers[i] = s
-		t.Cleanup(func() { s.Shutdown(); s.WaitForShutdown() })
-	}
-	for _, s := range servers {
-		if !s.ReadyForConnections(10 * time.Second) {
-			t.Fatalf("%s not ready", s.Name())
-		}
-	}
+	cl := streamstest.StartCluster(t, n)
 	r := &rig{t: t, bucket: bucketName(t), ttl: 2 * time.Second}
-	r.connect = func(i int) *nats.Conn {
-		var urls []string
-		for j := range n {
-			urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", client[(i+j)%n]))
-		}
-		nc, err := nats.Connect(strings.Join(urls, ","), nats.DontRandomize(), nats.MaxReconnects(-1), nats.ReconnectWait(100*time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return nc
-	}
+	r.connect = cl.Connect
 	r.hooks = append(r.hooks, func(c *leases.Config) { c.Replicas = 3 })
-	return r, servers
+	return r, cl
 }
 
-func freePorts(t *testing.T, n int) []int {
-	var ls []net.Listener
-	var ps []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ps = append(ps, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ps
-}
-
-// eventually polls cond until it holds or d passes: the one way these
-// tests wait.
+// eventually polls cond until it holds or d passes, through the one
+// deadline-polling helper (streamstest.Eventually).
 func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("after %v: %s", d, what)
+	streamstest.Eventually(t, d, func() error {
+		if cond() {
+			return nil
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return errors.New(what)
+	})
 }
 
 // closed reports whether ch is closed.
