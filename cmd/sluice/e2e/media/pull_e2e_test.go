@@ -1,4 +1,4 @@
-package live
+package media
 
 import (
 	"net/http"

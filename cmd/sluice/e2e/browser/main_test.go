@@ -1,4 +1,4 @@
-package live
+package browser
 
 import (
 	"testing"
