@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -17,14 +17,14 @@ import (
 	"github.com/sluice-dev/sluice/fragments/fragmentstest"
 )
 
-// cliTime writes a time as the AWS CLI takes it (ISO 8601). The CLI sends
+// CliTime writes a time as the AWS CLI takes it (ISO 8601). The CLI sends
 // whole epoch seconds, so tests give it whole seconds.
-func cliTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+func CliTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// keyframeBefore is the start of the last listed fragment at or before t:
+// KeyframeBefore is the start of the last listed fragment at or before t:
 // the stream's keyframes are every 2 s, so each starts a fragment and
 // fragments start nowhere else.
-func keyframeBefore(listed []listedFragment, t time.Time) time.Time {
+func KeyframeBefore(listed []ListedFragment, t time.Time) time.Time {
 	kf := listed[0].ProducerTimestamp
 	for _, f := range listed {
 		if !f.ProducerTimestamp.After(t) {
@@ -34,12 +34,12 @@ func keyframeBefore(listed []listedFragment, t time.Time) time.Time {
 	return kf
 }
 
-// completeDocuments cuts Matroska output of GetMedia at the start of its
+// CompleteDocuments cuts Matroska output of GetMedia at the start of its
 // last EBML document, which a client stopped mid-stream may hold only in
 // part (the AWS CLI writes a streamed body in 128 KiB blocks and drops the
 // last partial one when its read times out), and says how many documents
 // (fragments) remain.
-func completeDocuments(b []byte) ([]byte, int) {
+func CompleteDocuments(b []byte) ([]byte, int) {
 	var starts []int // EBML header ID, a one-byte size, EBMLVersion's ID
 	for i := 0; i+7 <= len(b); i++ {
 		if bytes.HasPrefix(b[i:], []byte{0x1a, 0x45, 0xdf, 0xa3}) && b[i+4]&0x80 != 0 && b[i+5] == 0x42 && b[i+6] == 0x86 {
@@ -52,14 +52,14 @@ func completeDocuments(b []byte) ([]byte, int) {
 	return b[:starts[len(starts)-1]], len(starts) - 1
 }
 
-// getClip fetches a clip of [from, to] (producer timestamps) with the AWS
+// GetClip fetches a clip of [from, to] (producer timestamps) with the AWS
 // CLI and returns the file it wrote.
-func getClip(t *testing.T, url, stream string, from, to time.Time) string {
+func GetClip(t *testing.T, url, stream string, from, to time.Time) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "clip.mp4")
 	var out struct{ ContentType string }
-	runAWS(t, url, &out, "kinesis-video-archived-media", "get-clip", "--stream-name", stream,
-		"--clip-fragment-selector", fmt.Sprintf("FragmentSelectorType=PRODUCER_TIMESTAMP,TimestampRange={StartTimestamp=%s,EndTimestamp=%s}", cliTime(from), cliTime(to)),
+	RunAWS(t, url, &out, "kinesis-video-archived-media", "get-clip", "--stream-name", stream,
+		"--clip-fragment-selector", fmt.Sprintf("FragmentSelectorType=PRODUCER_TIMESTAMP,TimestampRange={StartTimestamp=%s,EndTimestamp=%s}", CliTime(from), CliTime(to)),
 		path)
 	if out.ContentType != "video/mp4" {
 		t.Errorf("get-clip: ContentType %q", out.ContentType)
@@ -67,8 +67,8 @@ func getClip(t *testing.T, url, stream string, from, to time.Time) string {
 	return path
 }
 
-// videoPTS lists the presentation times of a file's video packets, sorted.
-func videoPTS(t *testing.T, path string) []float64 {
+// VideoPTS lists the presentation times of a file's video packets, sorted.
+func VideoPTS(t *testing.T, path string) []float64 {
 	t.Helper()
 	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", path).CombinedOutput()
 	if err != nil {
@@ -86,12 +86,12 @@ func videoPTS(t *testing.T, path string) []float64 {
 	return pts
 }
 
-// checkFrames checks that a file's video frames are every 1/25 s from its
+// CheckFrames checks that a file's video frames are every 1/25 s from its
 // first to its last, none missing and none twice, and returns their count
 // and the video duration.
-func checkFrames(t *testing.T, path string) (int, float64) {
+func CheckFrames(t *testing.T, path string) (int, float64) {
 	t.Helper()
-	pts := videoPTS(t, path)
+	pts := VideoPTS(t, path)
 	if len(pts) == 0 {
 		t.Fatalf("%s has no video", path)
 	}
@@ -107,49 +107,38 @@ func checkFrames(t *testing.T, path string) (int, float64) {
 	return len(pts), dur
 }
 
-// TestMediaEndToEnd publishes with ffmpeg and reads the media back with
-// the AWS CLI: get-clip (a range inside the archive, and one that ends now
-// across the seam of archive and live edge), get-media-for-fragment-list
-// and get-media, each checked with ffprobe; with the archive on files and
-// on S3 (versitygw).
-func TestMediaEndToEnd(t *testing.T) {
-	requireFFmpeg(t)
-	requireTool(t, awsCLI)
-	onEachStorage(t, mediaEndToEnd)
-}
-
-func mediaEndToEnd(t *testing.T, srv *server) {
+func MediaEndToEnd(t *testing.T, srv *Server) {
 	const seconds = 20
-	pub := publish(t, srv.rtsp+"/cam", "libx264", "tcp", seconds) // keyframes every 2 s: 2-s fragments
+	pub := Publish(t, srv.RTSP+"/cam", "libx264", "tcp", seconds) // keyframes every 2 s: 2-s fragments
 
 	time.Sleep(5 * time.Second)
-	getMedia := startGetMedia(t, srv.url, "cam")
+	getMedia := StartGetMedia(t, srv.URL, "cam")
 	time.Sleep(8 * time.Second)
 	t.Run("clip across the live seam", func(t *testing.T) {
-		listed := listFragments(t, srv.url, "cam")
+		listed := ListFragments(t, srv.URL, "cam")
 		if len(listed) < 3 {
 			t.Fatalf("%d fragments after 13 s", len(listed))
 		}
 		// To now (the CLI sends whole seconds): archived fragments, then
 		// those only on the live edge yet, then nothing of the open one.
 		first, now := listed[0].ProducerTimestamp, time.Now().Truncate(time.Second)
-		_, dur := checkFrames(t, getClip(t, srv.url, "cam", first, now))
-		var archived time.Duration
+		_, dur := CheckFrames(t, GetClip(t, srv.URL, "cam", first, now))
+		var Archived time.Duration
 		for _, f := range listed {
 			if end := f.ProducerTimestamp.Add(time.Duration(f.FragmentLengthInMilliseconds) * time.Millisecond); !end.After(now) {
-				archived = end.Sub(first)
+				Archived = end.Sub(first)
 			}
 		}
 		upTo := now.Sub(first).Seconds()
-		if dur < archived.Seconds()-0.05 || dur > upTo+0.05 || dur < upTo-2.1 {
-			t.Errorf("the clip to now lasts %.3f s: want at least what was archived (%.3f s), at most %.3f s and less than a fragment short of it", dur, archived.Seconds(), upTo)
+		if dur < Archived.Seconds()-0.05 || dur > upTo+0.05 || dur < upTo-2.1 {
+			t.Errorf("the clip to now lasts %.3f s: want at least what was archived (%.3f s), at most %.3f s and less than a fragment short of it", dur, Archived.Seconds(), upTo)
 		}
 	})
 	if err := pub.Wait(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second) // the last fragment is stored and indexed
-	listed := listFragments(t, srv.url, "cam")
+	listed := ListFragments(t, srv.URL, "cam")
 	if len(listed) < 8 {
 		t.Fatalf("%d fragments listed", len(listed))
 	}
@@ -159,9 +148,9 @@ func mediaEndToEnd(t *testing.T, srv *server) {
 		// mid-fragment (trimmed there).
 		from := listed[1].ProducerTimestamp.Add(500 * time.Millisecond).Truncate(time.Second)
 		to := listed[4].ProducerTimestamp.Add(700 * time.Millisecond).Truncate(time.Second)
-		path := getClip(t, srv.url, "cam", from, to)
-		frames, dur := checkFrames(t, path)
-		want := to.Sub(keyframeBefore(listed, from)).Seconds()
+		path := GetClip(t, srv.URL, "cam", from, to)
+		frames, dur := CheckFrames(t, path)
+		want := to.Sub(KeyframeBefore(listed, from)).Seconds()
 		if math.Abs(dur-want) > 0.05 || math.Abs(dur-to.Sub(from).Seconds()) > 2 {
 			t.Errorf("clip of %v..%v lasts %.3f s (%d frames), want %.3f s (within a GOP of %.3f)", from, to, dur, frames, want, to.Sub(from).Seconds())
 		}
@@ -174,22 +163,22 @@ func mediaEndToEnd(t *testing.T, srv *server) {
 		path := filepath.Join(t.TempDir(), "list.mkv")
 		nums := []string{listed[2].FragmentNumber, listed[0].FragmentNumber, listed[1].FragmentNumber}
 		var out struct{ ContentType string }
-		runAWS(t, srv.url, &out, append([]string{"kinesis-video-archived-media", "get-media-for-fragment-list", path, "--stream-name", "cam", "--fragments"}, nums...)...)
+		RunAWS(t, srv.URL, &out, append([]string{"kinesis-video-archived-media", "get-media-for-fragment-list", path, "--stream-name", "cam", "--fragments"}, nums...)...)
 		if out.ContentType != "video/x-matroska" {
 			t.Errorf("ContentType %q", out.ContentType)
 		}
-		checkMatroska(t, path, int((listed[0].FragmentLengthInMilliseconds+listed[1].FragmentLengthInMilliseconds+listed[2].FragmentLengthInMilliseconds)*25/1000))
+		CheckMatroska(t, path, int((listed[0].FragmentLengthInMilliseconds+listed[1].FragmentLengthInMilliseconds+listed[2].FragmentLengthInMilliseconds)*25/1000))
 	})
 
 	t.Run("get-media", func(t *testing.T) {
-		if err := <-getMedia.done; err != nil && !strings.Contains(getMedia.out.String(), "timeout") {
-			t.Fatalf("aws get-media: %v\n%s", err, getMedia.out.String())
+		if err := <-getMedia.Done; err != nil && !strings.Contains(getMedia.Out.String(), "timeout") {
+			t.Fatalf("aws get-media: %v\n%s", err, getMedia.Out.String())
 		}
-		b, err := os.ReadFile(getMedia.path)
+		b, err := os.ReadFile(getMedia.Path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		whole, n := completeDocuments(b)
+		whole, n := CompleteDocuments(b)
 		// The call began 5 s into the publication: the fragments after
 		// that came as they closed.
 		if n < len(listed)-2 {
@@ -203,47 +192,47 @@ func mediaEndToEnd(t *testing.T, srv *server) {
 		for _, f := range listed[:n] {
 			frames += f.FragmentLengthInMilliseconds * 25 / 1000
 		}
-		checkMatroska(t, path, int(frames))
+		CheckMatroska(t, path, int(frames))
 	})
-	srv.stop(t)
+	srv.Stop(t)
 }
 
-// cliCall is an AWS CLI call running in the background.
-type cliCall struct {
-	path string // its outfile
-	out  *logBuffer
-	done chan error
+// CliCall is an AWS CLI call running in the background.
+type CliCall struct {
+	Path string // its outfile
+	Out  *LogBuffer
+	Done chan error
 }
 
-// startGetMedia runs "aws kinesis-video-media get-media" from the
+// StartGetMedia runs "aws kinesis-video-media get-media" from the
 // earliest fragment, after get-data-endpoint as the API asks. get-media
 // follows the stream until the client goes: the CLI's read timeout ends it
 // 4 s after the last fragment.
-func startGetMedia(t *testing.T, url, stream string) *cliCall {
+func StartGetMedia(t *testing.T, url, stream string) *CliCall {
 	t.Helper()
 	var ep struct{ DataEndpoint string }
-	runAWS(t, url, &ep, "kinesisvideo", "get-data-endpoint", "--stream-name", stream, "--api-name", "GET_MEDIA")
+	RunAWS(t, url, &ep, "kinesisvideo", "get-data-endpoint", "--stream-name", stream, "--api-name", "GET_MEDIA")
 	if ep.DataEndpoint != url {
 		t.Fatalf("data endpoint %q, want %q", ep.DataEndpoint, url)
 	}
-	c := &cliCall{path: filepath.Join(t.TempDir(), "media.mkv"), out: &logBuffer{}, done: make(chan error, 1)}
+	c := &CliCall{Path: filepath.Join(t.TempDir(), "media.mkv"), Out: &LogBuffer{}, Done: make(chan error, 1)}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	cmd := exec.CommandContext(ctx, awsCLI, "--endpoint-url", ep.DataEndpoint, "--cli-read-timeout", "4",
-		"kinesis-video-media", "get-media", "--stream-name", stream, "--start-selector", "StartSelectorType=EARLIEST", c.path)
+	cmd := exec.CommandContext(ctx, AWSCLI, "--endpoint-url", ep.DataEndpoint, "--cli-read-timeout", "4",
+		"kinesis-video-media", "get-media", "--stream-name", stream, "--start-selector", "StartSelectorType=EARLIEST", c.Path)
 	cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=secret", "AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=")
-	cmd.Stdout, cmd.Stderr = c.out, c.out
+	cmd.Stdout, cmd.Stderr = c.Out, c.Out
 	if err := cmd.Start(); err != nil {
 		cancel()
 		t.Fatal(err)
 	}
-	go func() { c.done <- cmd.Wait(); cancel() }()
+	go func() { c.Done <- cmd.Wait(); cancel() }()
 	t.Cleanup(func() { cancel() })
 	return c
 }
 
-// checkMatroska checks that ffprobe reads a file as Matroska with frames
+// CheckMatroska checks that ffprobe reads a file as Matroska with frames
 // video frames, and that it carries KVS's fragment tags.
-func checkMatroska(t *testing.T, path string, frames int) {
+func CheckMatroska(t *testing.T, path string, frames int) {
 	t.Helper()
 	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=format_name:format_tags", "-of", "default=nw=1", path).CombinedOutput()
 	if err != nil {

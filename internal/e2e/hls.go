@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"encoding/json"
@@ -16,13 +16,13 @@ import (
 	"time"
 )
 
-// browsertest is the Node project that plays HLS with hls.js in headless
+// Browsertest is the Node project that plays HLS with hls.js in headless
 // Chromium (the test command runs npm ci there and installs chromium).
-var browsertest = filepath.Join("..", "..", "web", "browsertest")
+var Browsertest = filepath.Join(Root, "web", "browsertest")
 
-func requireBrowser(t *testing.T) {
+func RequireBrowser(t *testing.T) {
 	t.Helper()
-	for _, need := range []string{"/usr/bin/chromium", filepath.Join(browsertest, "node_modules", "playwright-core"), filepath.Join(browsertest, "node_modules", "hls.js")} {
+	for _, need := range []string{"/usr/bin/chromium", filepath.Join(Browsertest, "node_modules", "playwright-core"), filepath.Join(Browsertest, "node_modules", "hls.js")} {
 		if _, err := os.Stat(need); err != nil {
 			if os.Getenv("CI") != "" {
 				t.Fatalf("%s is required (scripts/test.sh installs chromium and runs npm ci in web/browsertest): %v", need, err)
@@ -38,8 +38,8 @@ func requireBrowser(t *testing.T) {
 	}
 }
 
-// played is what play.mjs reports of hls.js playing a URL.
-type played struct {
+// Played is what play.mjs reports of hls.js playing a URL.
+type Played struct {
 	Samples []struct {
 		T           int     `json:"t"`
 		CurrentTime float64 `json:"currentTime"`
@@ -54,13 +54,13 @@ type played struct {
 	} `json:"errors"`
 }
 
-// playHLS plays src with hls.js in headless Chromium for seconds.
-func playHLS(t *testing.T, src string, seconds int) played {
+// PlayHLS plays src with hls.js in headless Chromium for seconds.
+func PlayHLS(t *testing.T, src string, seconds int) Played {
 	t.Helper()
-	page := httptest.NewServer(http.FileServer(http.Dir(browsertest)))
+	page := httptest.NewServer(http.FileServer(http.Dir(Browsertest)))
 	defer page.Close()
 	cmd := exec.Command("node", "play.mjs", "--page", page.URL+"/page.html", "--src", src, "--seconds", strconv.Itoa(seconds))
-	cmd.Dir = browsertest
+	cmd.Dir = Browsertest
 	cmd.Stderr = os.Stderr
 
 	timer := time.AfterFunc(time.Duration(seconds+60)*time.Second, func() { cmd.Process.Kill() })
@@ -70,16 +70,16 @@ func playHLS(t *testing.T, src string, seconds int) played {
 	if err != nil {
 		t.Fatalf("play.mjs %s: %v\n%s", src, err, out)
 	}
-	var p played
+	var p Played
 	if err := json.Unmarshal(out, &p); err != nil {
 		t.Fatalf("play.mjs output: %v\n%s", err, out)
 	}
 	return p
 }
 
-// checkPlayed fails unless hls.js played: time advanced by at least
+// CheckPlayed fails unless hls.js played: time advanced by at least
 // minAdvance, frames were decoded and no fatal error happened.
-func checkPlayed(t *testing.T, what string, p played, minAdvance float64) {
+func CheckPlayed(t *testing.T, what string, p Played, minAdvance float64) {
 	t.Helper()
 	first := -1.0
 	for _, s := range p.Samples {
@@ -93,7 +93,7 @@ func checkPlayed(t *testing.T, what string, p played, minAdvance float64) {
 	t.Logf("%s: hls.js played %.2f s to %.2f s, %d frames decoded, %d non-fatal errors", what, first, p.CurrentTime, p.TotalVideoFrames, len(p.Errors))
 }
 
-func httpGet(t *testing.T, u string) (int, string) {
+func HttpGet(t *testing.T, u string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(u)
 	if err != nil {
@@ -104,10 +104,10 @@ func httpGet(t *testing.T, u string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-// mediaPlaylist fetches the media playlist of a session URL (its master).
-func mediaPlaylist(t *testing.T, master string) (sequence uint64, segments []string, body string) {
+// MediaPlaylist fetches the media playlist of a session URL (its master).
+func MediaPlaylist(t *testing.T, master string) (sequence uint64, segments []string, body string) {
 	t.Helper()
-	status, body := httpGet(t, strings.Replace(master, "getHLSMasterPlaylist.m3u8", "getHLSMediaPlaylist.m3u8", 1))
+	status, body := HttpGet(t, strings.Replace(master, "getHLSMasterPlaylist.m3u8", "getHLSMediaPlaylist.m3u8", 1))
 	if status != 200 {
 		t.Fatalf("media playlist of %s: %d %s", master, status, body)
 	}
@@ -121,18 +121,18 @@ func mediaPlaylist(t *testing.T, master string) (sequence uint64, segments []str
 	return sequence, segments, body
 }
 
-// sessionURL asks the AWS CLI for an HLS session of stream.
-func sessionURL(t *testing.T, srvURL, stream string, args ...string) string {
+// SessionURL asks the AWS CLI for an HLS session of stream.
+func SessionURL(t *testing.T, srvURL, stream string, args ...string) string {
 	t.Helper()
 	var out struct{ HLSStreamingSessionURL string }
-	runAWS(t, srvURL, &out, append([]string{"kinesis-video-archived-media", "get-hls-streaming-session-url", "--stream-name", stream}, args...)...)
+	RunAWS(t, srvURL, &out, append([]string{"kinesis-video-archived-media", "get-hls-streaming-session-url", "--stream-name", stream}, args...)...)
 	if !strings.HasPrefix(out.HLSStreamingSessionURL, srvURL+"/getHLSMasterPlaylist.m3u8?SessionToken=") {
 		t.Fatalf("session URL %q", out.HLSStreamingSessionURL)
 	}
 	return out.HLSStreamingSessionURL
 }
 
-func selector(typ string, start, end time.Time) string {
+func Selector(typ string, start, end time.Time) string {
 	r := fmt.Sprintf(`"StartTimestamp":%d`, start.Unix())
 	if !end.IsZero() {
 		r += fmt.Sprintf(`,"EndTimestamp":%d`, end.Unix())
@@ -140,9 +140,9 @@ func selector(typ string, start, end time.Time) string {
 	return fmt.Sprintf(`{"FragmentSelectorType":%q,"TimestampRange":{%s}}`, typ, r)
 }
 
-// probeTimeline reads an HLS URL with ffprobe: the duration, and whether
+// ProbeTimeline reads an HLS URL with ffprobe: the duration, and whether
 // each stream's packet timestamps only go forward.
-func probeTimeline(t *testing.T, u string) (duration float64, packets map[string]int) {
+func ProbeTimeline(t *testing.T, u string) (duration float64, packets map[string]int) {
 	t.Helper()
 	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration:packet=codec_type,pts_time", "-of", "csv", u).CombinedOutput()
 	if err != nil {
@@ -170,42 +170,30 @@ func probeTimeline(t *testing.T, u string) (duration float64, packets map[string
 	return duration, packets
 }
 
-// TestHLSEndToEnd publishes with ffmpeg over RTSP and plays the stream
-// back through HLS: the live LL-HLS URL in hls.js, KVS LIVE and
-// LIVE_REPLAY sessions that advance while publishing goes on, then
-// ON_DEMAND sessions (fMP4 and MPEG-TS) read by ffprobe and hls.js; with
-// the archive on files and on S3 (versitygw).
-func TestHLSEndToEnd(t *testing.T) {
-	requireFFmpeg(t)
-	requireTool(t, awsCLI)
-	requireBrowser(t)
-	onEachStorage(t, hlsEndToEnd)
-}
-
-func hlsEndToEnd(t *testing.T, srv *server) {
+func HlsEndToEnd(t *testing.T, srv *Server) {
 	const seconds = 24
 	began := time.Now()
-	pub := publish(t, srv.rtsp+"/cam", "libx264", "tcp", seconds)
+	pub := Publish(t, srv.RTSP+"/cam", "libx264", "tcp", seconds)
 
 	// Live: LL-HLS in hls.js, while the publisher goes on.
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-		if status, _ := httpGet(t, srv.url+"/hls/cam/index.m3u8"); status == 200 {
+		if status, _ := HttpGet(t, srv.URL+"/hls/cam/index.m3u8"); status == 200 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no live playlist: %s", srv.log.String())
+			t.Fatalf("no live playlist: %s", srv.Log.String())
 		}
 	}
 	time.Sleep(3 * time.Second) // a closed fragment or two
-	live := sessionURL(t, srv.url, "cam", "--playback-mode", "LIVE")
-	replay := sessionURL(t, srv.url, "cam", "--playback-mode", "LIVE_REPLAY", "--hls-fragment-selector", selector("SERVER_TIMESTAMP", began.Add(-2*time.Second), time.Time{}))
-	seq1, live1, _ := mediaPlaylist(t, live)
-	_, replay1, _ := mediaPlaylist(t, replay)
+	live := SessionURL(t, srv.URL, "cam", "--playback-mode", "LIVE")
+	replay := SessionURL(t, srv.URL, "cam", "--playback-mode", "LIVE_REPLAY", "--hls-fragment-selector", Selector("SERVER_TIMESTAMP", began.Add(-2*time.Second), time.Time{}))
+	seq1, live1, _ := MediaPlaylist(t, live)
+	_, replay1, _ := MediaPlaylist(t, replay)
 
-	checkPlayed(t, "live LL-HLS", playHLS(t, srv.url+"/hls/cam/index.m3u8", 8), 4)
+	CheckPlayed(t, "live LL-HLS", PlayHLS(t, srv.URL+"/hls/cam/index.m3u8", 8), 4)
 
-	seq2, live2, _ := mediaPlaylist(t, live)
-	_, replay2, body := mediaPlaylist(t, replay)
+	seq2, live2, _ := MediaPlaylist(t, live)
+	_, replay2, body := MediaPlaylist(t, replay)
 	if seq2 <= seq1 || live2[len(live2)-1] == live1[len(live1)-1] {
 		t.Errorf("the LIVE playlist did not advance: sequence %d -> %d, last %s -> %s", seq1, seq2, live1[len(live1)-1], live2[len(live2)-1])
 	}
@@ -217,21 +205,21 @@ func hlsEndToEnd(t *testing.T, srv *server) {
 		t.Fatalf("ffmpeg: %v", err)
 	}
 	time.Sleep(time.Second) // the last fragment is stored and indexed
-	rng := selector("SERVER_TIMESTAMP", began.Add(-2*time.Second), time.Now().Add(time.Second))
+	rng := Selector("SERVER_TIMESTAMP", began.Add(-2*time.Second), time.Now().Add(time.Second))
 	for _, container := range []string{"FRAGMENTED_MP4", "MPEG_TS"} {
 		t.Run(container, func(t *testing.T) {
-			u := sessionURL(t, srv.url, "cam", "--playback-mode", "ON_DEMAND", "--container-format", container, "--hls-fragment-selector", rng)
-			duration, packets := probeTimeline(t, u)
+			u := SessionURL(t, srv.URL, "cam", "--playback-mode", "ON_DEMAND", "--container-format", container, "--hls-fragment-selector", rng)
+			duration, packets := ProbeTimeline(t, u)
 			if duration < seconds-2 || duration > seconds+2 || packets["video"] < (seconds-2)*25 || packets["audio"] == 0 {
 				t.Fatalf("ON_DEMAND %s: ffprobe reads %.2f s, %v packets; %d s were published", container, duration, packets, seconds)
 			}
 		})
 	}
-	onDemand := sessionURL(t, srv.url, "cam", "--playback-mode", "ON_DEMAND", "--hls-fragment-selector", rng)
-	checkPlayed(t, "ON_DEMAND", playHLS(t, onDemand, 6), 2)
+	onDemand := SessionURL(t, srv.URL, "cam", "--playback-mode", "ON_DEMAND", "--hls-fragment-selector", rng)
+	CheckPlayed(t, "ON_DEMAND", PlayHLS(t, onDemand, 6), 2)
 
 	if u, err := url.Parse(onDemand); err != nil || u.Query().Get("SessionToken") == "" {
 		t.Fatalf("session URL %s", onDemand)
 	}
-	srv.stop(t)
+	srv.Stop(t)
 }

@@ -1,4 +1,4 @@
-package main
+package security
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia"
 	"github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia/types"
 
+	"github.com/sluice-dev/sluice/internal/e2e"
 	"github.com/sluice-dev/sluice/web/webtest"
 )
 
@@ -29,11 +30,11 @@ import (
 //   - a LIVE session URL refuses a fragment recorded before the session
 //     began, while serving its own.
 func TestAuditLinks(t *testing.T) {
-	requireFFmpeg(t)
+	e2e.RequireFFmpeg(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	keys := filepath.Join(dir, "keys.yaml")
-	writeKeys := func(body string) {
+	rewriteKeys := func(body string) {
 		if err := os.WriteFile(keys, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -42,11 +43,11 @@ func TestAuditLinks(t *testing.T) {
 		admin  = "- {id: AKIDADMIN, secret: admin-secret-1, streams: ['*'], actions: ['*']}\n"
 		viewer = "- {id: AKIDVIEW, secret: view-secret-1, streams: [cam], actions: [read]}\n"
 	)
-	writeKeys(admin + viewer)
-	srv := startServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys)
-	publish(t, withUser(srv.rtsp, "AKIDADMIN:admin-secret-1")+"/cam", "libx264", "tcp", 45)
+	rewriteKeys(admin + viewer)
+	srv := e2e.StartServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys)
+	e2e.Publish(t, e2e.WithUser(srv.RTSP, "AKIDADMIN:admin-secret-1")+"/cam", "libx264", "tcp", 45)
 
-	am := kinesisvideoarchivedmedia.New(kinesisvideoarchivedmedia.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.url),
+	am := kinesisvideoarchivedmedia.New(kinesisvideoarchivedmedia.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIDVIEW", "view-secret-1", ""), Retryer: webtest.Retryer()})
 	fragmentsOf := func() []types.Fragment {
 		out, err := am.ListFragments(ctx, &kinesisvideoarchivedmedia.ListFragmentsInput{StreamName: aws.String("cam")})
@@ -56,7 +57,7 @@ func TestAuditLinks(t *testing.T) {
 		return out.Fragments
 	}
 	// Three fragments (2 s each) recorded before the LIVE session starts.
-	waitFor(t, 30*time.Second, "3 fragments archived", func() bool { return len(fragmentsOf()) >= 3 })
+	e2e.WaitFor(t, 30*time.Second, "3 fragments archived", func() bool { return len(fragmentsOf()) >= 3 })
 	before := fragmentsOf()
 
 	// A LIVE session of the newest fragment only: its first playlist
@@ -69,13 +70,13 @@ func TestAuditLinks(t *testing.T) {
 	master := aws.ToString(out.HLSStreamingSessionURL)
 	session := url.QueryEscape(webtest.SessionToken(t, master))
 	fragmentURL := func(number string) string {
-		return srv.url + "/getMP4MediaFragment.mp4?FragmentNumber=" + number + "&SessionToken=" + session
+		return srv.URL + "/getMP4MediaFragment.mp4?FragmentNumber=" + number + "&SessionToken=" + session
 	}
-	_, segments, body := mediaPlaylist(t, master)
+	_, segments, body := e2e.MediaPlaylist(t, master)
 	if len(segments) != 1 {
 		t.Fatalf("LIVE playlist of 1:\n%s", body)
 	}
-	if status, b := httpGet(t, srv.url+"/"+segments[0]); status != 200 || !strings.Contains(b[:16], "moof") {
+	if status, b := e2e.HttpGet(t, srv.URL+"/"+segments[0]); status != 200 || !strings.Contains(b[:16], "moof") {
 		t.Fatalf("the session's own segment: %d %.100q", status, b)
 	}
 	oldest := before[0]
@@ -84,7 +85,7 @@ func TestAuditLinks(t *testing.T) {
 			oldest = f
 		}
 	}
-	if status, b := httpGet(t, fragmentURL(aws.ToString(oldest.FragmentNumber))); status != 403 || !strings.Contains(b, "before this LIVE session began") {
+	if status, b := e2e.HttpGet(t, fragmentURL(aws.ToString(oldest.FragmentNumber))); status != 403 || !strings.Contains(b, "before this LIVE session began") {
 		t.Fatalf("finding 6: a fragment recorded before the LIVE session: %d %.200q", status, b)
 	}
 	// A fragment recorded after the session began is its own.
@@ -93,7 +94,7 @@ func TestAuditLinks(t *testing.T) {
 		known[aws.ToString(f.FragmentNumber)] = true
 	}
 	var newer string
-	waitFor(t, 20*time.Second, "a fragment recorded after the session began", func() bool {
+	e2e.WaitFor(t, 20*time.Second, "a fragment recorded after the session began", func() bool {
 		for _, f := range fragmentsOf() {
 			if n := aws.ToString(f.FragmentNumber); !known[n] {
 				newer = n
@@ -102,12 +103,12 @@ func TestAuditLinks(t *testing.T) {
 		}
 		return false
 	})
-	if status, b := httpGet(t, fragmentURL(newer)); status != 200 {
+	if status, b := e2e.HttpGet(t, fragmentURL(newer)); status != 200 {
 		t.Fatalf("a fragment of the LIVE session: %d %.200s", status, b)
 	}
 
 	// A clip link asked for with a 60 s token (finding 4) expires with it.
-	status, b := doorCall(t, "POST", srv.url+"/api/v1/tokens", tokenOf(t, "AKIDVIEW:view-secret-1"), "application/json",
+	status, b := e2e.DoorCall(t, "POST", srv.URL+"/api/v1/tokens", e2e.TokenOf(t, "AKIDVIEW:view-secret-1"), "application/json",
 		`{"stream":"cam","access":"read","ttl_seconds":60}`)
 	var minted struct {
 		Token   string    `json:"token"`
@@ -117,7 +118,7 @@ func TestAuditLinks(t *testing.T) {
 		t.Fatalf("minting a token: %d %s", status, b)
 	}
 	from, to := aws.ToTime(oldest.ProducerTimestamp).Add(-time.Second), time.Now()
-	status, b = doorCall(t, "POST", srv.url+"/api/v1/streams/cam/links", minted.Token, "application/json",
+	status, b = e2e.DoorCall(t, "POST", srv.URL+"/api/v1/streams/cam/links", minted.Token, "application/json",
 		`{"kind":"clip","start":"`+from.UTC().Format(time.RFC3339)+`","end":"`+to.UTC().Format(time.RFC3339)+`","expires_seconds":604800}`)
 	var link struct {
 		URL     string    `json:"url"`
@@ -129,19 +130,19 @@ func TestAuditLinks(t *testing.T) {
 	if link.Expires.After(minted.Expires) {
 		t.Fatalf("finding 4: the link expires %s, after the token that made it (%s)", link.Expires, minted.Expires)
 	}
-	if status, b := httpGet(t, link.URL); status != 200 || !strings.Contains(b[:16], "ftyp") {
+	if status, b := e2e.HttpGet(t, link.URL); status != 200 || !strings.Contains(b[:16], "ftyp") {
 		t.Fatalf("the clip link: %d %.200s", status, b)
 	}
 
 	// The key is removed: what it made is refused.
-	n := strings.Count(srv.log.String(), "reloaded")
-	writeKeys(admin)
-	if err := srv.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+	n := strings.Count(srv.Log.String(), "reloaded")
+	rewriteKeys(admin)
+	if err := srv.Cmd.Process.Signal(syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the keys reloaded", func() bool { return strings.Count(srv.log.String(), "reloaded") > n })
+	e2e.WaitFor(t, 10*time.Second, "the keys reloaded", func() bool { return strings.Count(srv.Log.String(), "reloaded") > n })
 	for what, u := range map[string]string{"the clip link": link.URL, "the HLS session": master, "a fragment of the HLS session": fragmentURL(newer)} {
-		if status, b := httpGet(t, u); status != 403 || !strings.Contains(b, "access key AKIDVIEW, which issued it, no longer exists") {
+		if status, b := e2e.HttpGet(t, u); status != 403 || !strings.Contains(b, "access key AKIDVIEW, which issued it, no longer exists") {
 			t.Errorf("finding 4: %s after its key was removed: %d %.200q", what, status, b)
 		}
 	}

@@ -1,99 +1,29 @@
-package main
+package security
 
 import (
 	"bytes"
-	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/fxamacker/cbor/v2"
+	"github.com/sluice-dev/sluice/internal/e2e"
 )
-
-// signedCall sends a SigV4-signed POST (KDS when target is set, else the
-// KVS path) as id:secret and returns the status, error name and body.
-// unsigned signs UNSIGNED-PAYLOAD instead of the body's hash.
-func signedCall(t *testing.T, base, id, secret, target, path, contentType string, body []byte, unsigned bool) (int, string, []byte) {
-	t.Helper()
-	service := "kinesisvideo"
-	if target != "" {
-		service, path = "kinesis", "/"
-	}
-	req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if target != "" {
-		req.Header.Set("X-Amz-Target", "Kinesis_20131202."+target)
-	}
-	req.Header.Set("Content-Type", contentType)
-	sum := sha256.Sum256(body)
-	hash := hex.EncodeToString(sum[:])
-	if unsigned {
-		hash = "UNSIGNED-PAYLOAD"
-		req.Header.Set("X-Amz-Content-Sha256", hash)
-	}
-	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: id, SecretAccessKey: secret}, req, hash, service, "us-east-1", time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("X-Amzn-Errortype"), b
-}
-
-// writeKeys writes an access keys file (YAML) into dir and returns its
-// path.
-func writeKeys(t *testing.T, dir, yaml string) string {
-	t.Helper()
-	keys := filepath.Join(dir, "keys.yaml")
-	if err := os.WriteFile(keys, []byte(yaml), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return keys
-}
-
-// rssKiB is a process's resident set size.
-func rssKiB(t *testing.T, pid int) int {
-	t.Helper()
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.Atoi(strings.Fields(v)[0])
-			return n
-		}
-	}
-	t.Fatal("no VmRSS")
-	return 0
-}
 
 // TestAuditAPI replays, against the binary with access keys, the requests
 // that proved the audit's findings on the SigV4 APIs (issue 11: 1, 2, 3,
 // 7, 10), each now refused.
 func TestAuditAPI(t *testing.T) {
-	requireTool(t, awsCLI)
+	e2e.RequireTool(t, e2e.AWSCLI)
 	dir := t.TempDir()
-	keys := writeKeys(t, dir, `
+	keys := e2e.WriteKeys(t, dir, `
 - id: AKIDADMIN
   secret: admin-secret-1
   streams: ["*"]
@@ -103,10 +33,10 @@ func TestAuditAPI(t *testing.T) {
   streams: ["cam-*"]
   actions: [read]
 `)
-	srv := startServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys)
+	srv := e2e.StartServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys)
 	const admin, adminSecret, reader, readerSecret = "AKIDADMIN", "admin-secret-1", "AKIDREADER", "reader-secret-1"
 	aws := func(id, secret string, out any, args ...string) error {
-		cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", srv.url, "--output", "json"}, args...)...)
+		cmd := exec.Command(e2e.AWSCLI, append([]string{"--endpoint-url", srv.URL, "--output", "json"}, args...)...)
 		cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+secret,
 			"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true")
 		b, err := cmd.Output()
@@ -136,14 +66,14 @@ func TestAuditAPI(t *testing.T) {
 	// 1: a KVS body sent with the CBOR content type is read (and
 	// authorized) as JSON.
 	for _, ct := range []string{"application/x-amz-cbor-1.1", "application/json", "text/plain"} {
-		st, name, body := signedCall(t, srv.url, reader, readerSecret, "", "/describeStream", ct, []byte(`{"StreamName":"secret-video"}`), false)
+		st, name, body := e2e.SignedCall(t, srv.URL, reader, readerSecret, "", "/describeStream", ct, []byte(`{"StreamName":"secret-video"}`), false)
 		if st != 401 || name != "AccessDeniedException" {
 			t.Errorf("finding 1: describeStream of another stream as %s: %d %s %s", ct, st, name, body)
 		}
 	}
 	// ... while a KDS CBOR body is read as CBOR, and authorized so.
 	cb, _ := cbor.Marshal(map[string]string{"StreamName": "secret-data"})
-	if st, name, body := signedCall(t, srv.url, reader, readerSecret, "DescribeStreamSummary", "", "application/x-amz-cbor-1.1", cb, false); st != 400 || name != "AccessDeniedException" {
+	if st, name, body := e2e.SignedCall(t, srv.URL, reader, readerSecret, "DescribeStreamSummary", "", "application/x-amz-cbor-1.1", cb, false); st != 400 || name != "AccessDeniedException" {
 		t.Errorf("finding 1: KDS CBOR DescribeStreamSummary of another stream: %d %s %x", st, name, body)
 	}
 
@@ -161,9 +91,9 @@ func TestAuditAPI(t *testing.T) {
 	// naming another stream, or the admin's own token, is refused.
 	forged := []byte(fmt.Sprintf(`{"t":%d,"s":"secret-data","c":1}`, time.Now().UnixMilli()))
 	for _, token := range []string{
-		base64URL(forged),
+		e2e.Base64URL(forged),
 		func() string {
-			_, _, b := signedCall(t, srv.url, admin, adminSecret, "ListShards", "", "application/x-amz-json-1.1", []byte(`{"StreamName":"secret-data","MaxResults":1}`), false)
+			_, _, b := e2e.SignedCall(t, srv.URL, admin, adminSecret, "ListShards", "", "application/x-amz-json-1.1", []byte(`{"StreamName":"secret-data","MaxResults":1}`), false)
 			var out struct{ NextToken string }
 			if err := json.Unmarshal(b, &out); err != nil || out.NextToken == "" {
 				t.Fatalf("admin ListShards: %s", b)
@@ -171,34 +101,34 @@ func TestAuditAPI(t *testing.T) {
 			return out.NextToken
 		}(),
 	} {
-		st, name, body := signedCall(t, srv.url, reader, readerSecret, "ListShards", "", "application/x-amz-json-1.1", []byte(`{"NextToken":"`+token+`"}`), false)
+		st, name, body := e2e.SignedCall(t, srv.URL, reader, readerSecret, "ListShards", "", "application/x-amz-json-1.1", []byte(`{"NextToken":"`+token+`"}`), false)
 		if st < 400 || strings.Contains(string(body), "shardId-") {
 			t.Errorf("finding 7: ListShards with another's token: %d %s %s", st, name, body)
 		}
 	}
 	// The reader's own token pages its own stream.
-	_, _, b := signedCall(t, srv.url, reader, readerSecret, "ListShards", "", "application/x-amz-json-1.1", []byte(`{"StreamName":"cam-data","MaxResults":1}`), false)
+	_, _, b := e2e.SignedCall(t, srv.URL, reader, readerSecret, "ListShards", "", "application/x-amz-json-1.1", []byte(`{"StreamName":"cam-data","MaxResults":1}`), false)
 	var page struct{ NextToken string }
 	_ = json.Unmarshal(b, &page)
-	if st, name, body := signedCall(t, srv.url, reader, readerSecret, "ListShards", "", "application/x-amz-json-1.1", []byte(`{"NextToken":"`+page.NextToken+`"}`), false); st != 200 {
+	if st, name, body := e2e.SignedCall(t, srv.URL, reader, readerSecret, "ListShards", "", "application/x-amz-json-1.1", []byte(`{"NextToken":"`+page.NextToken+`"}`), false); st != 200 {
 		t.Errorf("ListShards with its own token: %d %s %s", st, name, body)
 	}
 
 	// 10: UNSIGNED-PAYLOAD is refused on the JSON APIs.
 	put := []byte(`{"StreamName":"cam-data","PartitionKey":"k","Data":"aGk="}`)
-	if st, name, body := signedCall(t, srv.url, admin, adminSecret, "PutRecord", "", "application/x-amz-json-1.1", put, true); st != 400 || name != "IncompleteSignatureException" {
+	if st, name, body := e2e.SignedCall(t, srv.URL, admin, adminSecret, "PutRecord", "", "application/x-amz-json-1.1", put, true); st != 400 || name != "IncompleteSignatureException" {
 		t.Errorf("finding 10: an UNSIGNED-PAYLOAD PutRecord: %d %s %s", st, name, body)
 	}
 
 	// 3: eight concurrent unauthenticated 15 MB bodies are refused
 	// before they are read (the audit saw 41 -> 306 MB).
-	before := rssKiB(t, srv.cmd.Process.Pid)
+	before := e2e.RssKiB(t, srv.Cmd.Process.Pid)
 	big := bytes.Repeat([]byte("x"), 15<<20)
 	var wg sync.WaitGroup
 	statuses := make([]int, 8)
 	for i := range statuses {
 		wg.Go(func() {
-			req, _ := http.NewRequest(http.MethodPost, srv.url+"/", bytes.NewReader(big))
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/", bytes.NewReader(big))
 			req.Header.Set("X-Amz-Target", "Kinesis_20131202.PutRecords")
 			req.Header.Set("Content-Type", "application/x-amz-json-1.1")
 			resp, err := http.DefaultClient.Do(req)
@@ -210,7 +140,7 @@ func TestAuditAPI(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	after := rssKiB(t, srv.cmd.Process.Pid)
+	after := e2e.RssKiB(t, srv.Cmd.Process.Pid)
 	for _, st := range statuses {
 		if st != 0 && st != 400 {
 			t.Errorf("finding 3: an unauthenticated 15 MB PutRecords: %d", st)
@@ -221,5 +151,3 @@ func TestAuditAPI(t *testing.T) {
 	}
 	t.Logf("RSS %d -> %d KiB over eight unauthenticated 15 MB bodies", before, after)
 }
-
-func base64URL(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }

@@ -1,4 +1,4 @@
-package main
+package browser
 
 import (
 	"context"
@@ -14,47 +14,32 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/sluice-dev/sluice/fragments/fragmentstest"
+	"github.com/sluice-dev/sluice/internal/e2e"
 )
-
-// artifactsDir is where browser tests leave screenshots for humans
-// (SLUICE_ARTIFACTS, default ./artifacts at the repository root; not
-// committed).
-func artifactsDir(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("SLUICE_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "artifacts")
-	}
-	dir = filepath.Join(dir, name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
 
 // TestWebUI drives the UI in headless Chromium against the binary with an
 // ffmpeg RTSP publisher and a data stream, with an access key configured:
 // the UI logs in first, and everything after runs on its session.
 func TestWebUI(t *testing.T) {
-	requireFFmpeg(t)
-	requireTool(t, "/usr/bin/chromium")
-	if _, err := os.Stat(filepath.Join(browsertest, "node_modules", "playwright-core")); err != nil {
+	e2e.RequireFFmpeg(t)
+	e2e.RequireTool(t, "/usr/bin/chromium")
+	if _, err := os.Stat(filepath.Join(e2e.Browsertest, "node_modules", "playwright-core")); err != nil {
 		t.Fatalf("web/browsertest/node_modules is missing: run npm ci there (scripts/test.sh does): %v", err)
 	}
-	srv := startServer(t, t.TempDir(), "--access-key", "AKIDUI:ui-secret-1")
-	pub := publish(t, withUser(srv.rtsp, "AKIDUI:ui-secret-1")+"/ui-cam", "libx264", "tcp", 60)
-	defer checkFallback(t)
+	srv := e2e.StartServer(t, t.TempDir(), "--access-key", "AKIDUI:ui-secret-1")
+	pub := e2e.Publish(t, e2e.WithUser(srv.RTSP, "AKIDUI:ui-secret-1")+"/ui-cam", "libx264", "tcp", 60)
+	defer e2e.CheckFallback(t)
 	defer pub.Process.Kill()
-	kc := kinesisClientAs(srv.url, "AKIDUI", "ui-secret-1")
+	kc := e2e.KinesisClientAs(srv.URL, "AKIDUI", "ui-secret-1")
 	if _, err := kc.CreateStream(context.Background(), &kinesis.CreateStreamInput{StreamName: aws.String("events"), ShardCount: aws.Int32(2)}); err != nil {
 		t.Fatal(err)
 	}
-	waitStreamActive(t, kc, "events")
+	e2e.WaitStreamActive(t, kc, "events")
 	time.Sleep(25 * time.Second) // 20 s of archive behind the live edge
 
-	art := artifactsDir(t, "ui")
-	cmd := exec.Command("node", "ui.mjs", "--base", srv.url, "--stream", "ui-cam", "--data", "events", "--artifacts", art, "--login", "AKIDUI:ui-secret-1")
-	cmd.Dir = browsertest
+	art := e2e.ArtifactsDir(t, "ui")
+	cmd := exec.Command("node", "ui.mjs", "--base", srv.URL, "--stream", "ui-cam", "--data", "events", "--artifacts", art, "--login", "AKIDUI:ui-secret-1")
+	cmd.Dir = e2e.Browsertest
 	cmd.Stderr = os.Stderr
 	timer := time.AfterFunc(3*time.Minute, func() { cmd.Process.Kill() })
 	defer timer.Stop()
@@ -120,42 +105,5 @@ func TestWebUI(t *testing.T) {
 	}
 	if !out.LoggedOut || out.AfterLogout != 401 {
 		t.Fatalf("logout: form shown %v, API after logout %d (want 401)", out.LoggedOut, out.AfterLogout)
-	}
-}
-
-// withUser puts user:password into an rtsp:// URL.
-func withUser(rtspURL, userinfo string) string {
-	return strings.Replace(rtspURL, "rtsp://", "rtsp://"+userinfo+"@", 1)
-}
-
-// checkFallback runs the live view with WebRTC off (no WHEP): the stream
-// page falls back by itself to LL-HLS and plays.
-func checkFallback(t *testing.T) {
-	if t.Failed() {
-		return
-	}
-	srv := startServer(t, t.TempDir(), "--webrtc-addr", "")
-	pub := publish(t, srv.rtsp+"/ui-cam", "libx264", "tcp", 30)
-	defer pub.Process.Kill()
-	time.Sleep(6 * time.Second)
-	cmd := exec.Command("node", "ui.mjs", "--base", srv.url, "--stream", "ui-cam", "--data", "none", "--artifacts", artifactsDir(t, "ui"), "--only", "live")
-	cmd.Dir = browsertest
-	cmd.Stderr = os.Stderr
-	b, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("ui.mjs: %v\n%s", err, b)
-	}
-	var out struct {
-		Errors     []string
-		LiveFrames int
-		LiveMode   string
-		LiveLag    float64
-	}
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%v: %s", err, b)
-	}
-	t.Logf("fallback: %s", b)
-	if len(out.Errors) > 0 || out.LiveMode != "Live (LL-HLS)" || out.LiveFrames <= 10 {
-		t.Fatalf("without WebRTC the live view did not fall back to LL-HLS: %s", b)
 	}
 }

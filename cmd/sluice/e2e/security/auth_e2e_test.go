@@ -1,4 +1,4 @@
-package main
+package security
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sluice-dev/sluice/internal/e2e"
 	"github.com/sluice-dev/sluice/web/webtest"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,14 +32,14 @@ func TestAccessKeys(t *testing.T) {
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServerEnv(t, dir, []string{"SLUICE_ACCESS_KEY=AKIDADMIN:admin-secret-123"}, "--access-keys-file", keysFile)
+	srv := e2e.StartServerEnv(t, dir, []string{"SLUICE_ACCESS_KEY=AKIDADMIN:admin-secret-123"}, "--access-keys-file", keysFile)
 
 	client := func(id, secret string) *kinesis.Client {
 		var creds aws.CredentialsProvider = aws.AnonymousCredentials{}
 		if id != "" {
 			creds = credentials.NewStaticCredentialsProvider(id, secret, "")
 		}
-		return kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.url), Credentials: creds, Retryer: webtest.Retryer()})
+		return kinesis.New(kinesis.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), Credentials: creds, Retryer: webtest.Retryer()})
 	}
 	wantCode := func(err error, code string) {
 		t.Helper()
@@ -66,9 +67,9 @@ func TestAccessKeys(t *testing.T) {
 		t.Fatalf("limited key on a1: %v", err)
 	}
 
-	if _, err := os.Stat(awsCLI); err == nil {
+	if _, err := os.Stat(e2e.AWSCLI); err == nil {
 		cli := func(id, secret string, args ...string) (string, error) {
-			cmd := exec.Command(awsCLI, append([]string{"--endpoint-url", srv.url, "--output", "json"}, args...)...)
+			cmd := exec.Command(e2e.AWSCLI, append([]string{"--endpoint-url", srv.URL, "--output", "json"}, args...)...)
 			cmd.Env = append(os.Environ(), "AWS_ACCESS_KEY_ID="+id, "AWS_SECRET_ACCESS_KEY="+secret, "AWS_DEFAULT_REGION=us-east-1",
 				"AWS_PAGER=", "AWS_EC2_METADATA_DISABLED=true", "AWS_MAX_ATTEMPTS=1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
 			out, err := cmd.CombinedOutput()
@@ -84,10 +85,10 @@ func TestAccessKeys(t *testing.T) {
 			t.Fatalf("aws create-stream with a read/write key: %v\n%s", err, out)
 		}
 	} else if os.Getenv("CI") != "" {
-		t.Fatalf("%s is required: %v", awsCLI, err)
+		t.Fatalf("%s is required: %v", e2e.AWSCLI, err)
 	}
 
-	if log := srv.log.String(); strings.Contains(log, "admin-secret-123") || strings.Contains(log, "limited-secret-123") {
+	if log := srv.Log.String(); strings.Contains(log, "admin-secret-123") || strings.Contains(log, "limited-secret-123") {
 		t.Fatalf("a secret is in the log:\n%s", log)
 	}
 }

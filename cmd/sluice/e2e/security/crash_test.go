@@ -1,4 +1,4 @@
-package main
+package security
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/sluice-dev/sluice/internal/e2e"
 )
 
 // TestCrashKeepsAcknowledgedRecords: records acknowledged by PutRecords
@@ -17,12 +18,12 @@ import (
 func TestCrashKeepsAcknowledgedRecords(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	srv := startServer(t, dir, "--throughput-limits=false")
-	kc := kinesisClient(srv.url)
+	srv := e2e.StartServer(t, dir, "--throughput-limits=false")
+	kc := e2e.KinesisClient(srv.URL)
 	if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("crash"), ShardCount: aws.Int32(3)}); err != nil {
 		t.Fatal(err)
 	}
-	waitStreamActive(t, kc, "crash")
+	e2e.WaitStreamActive(t, kc, "crash")
 
 	type acked struct{ seq, data string }
 	byShard := map[string][]acked{}
@@ -50,11 +51,11 @@ func TestCrashKeepsAcknowledgedRecords(t *testing.T) {
 	if total < 9000 {
 		t.Fatalf("only %d of 10000 records acknowledged", total)
 	}
-	srv.kill() // SIGKILL right after the last acknowledgement
+	srv.Kill() // SIGKILL right after the last acknowledgement
 
-	srv = startServer(t, dir, "--throughput-limits=false")
-	kc = kinesisClient(srv.url)
-	waitStreamActive(t, kc, "crash")
+	srv = e2e.StartServer(t, dir, "--throughput-limits=false")
+	kc = e2e.KinesisClient(srv.URL)
+	e2e.WaitStreamActive(t, kc, "crash")
 	for shard, want := range byShard {
 		it, err := kc.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String("crash"),
 			ShardId: aws.String(shard), ShardIteratorType: types.ShardIteratorTypeTrimHorizon})
@@ -89,5 +90,5 @@ func TestCrashKeepsAcknowledgedRecords(t *testing.T) {
 			}
 		}
 	}
-	srv.stop(t)
+	srv.Stop(t)
 }

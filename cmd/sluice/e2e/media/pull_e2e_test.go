@@ -1,71 +1,34 @@
-package main
+package media
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sluice-dev/sluice/ingest/rtsp/rtsptest"
+	"github.com/sluice-dev/sluice/internal/e2e"
 )
-
-type cameraList struct {
-	Cameras []struct {
-		Stream, URL, State, LastError string
-	}
-}
-
-func getCameras(t *testing.T, srv *server) (cameraList, string) {
-	t.Helper()
-	resp, err := http.Get(srv.url + "/api/v1/cameras")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out cameraList
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatalf("%v: %s", err, b)
-	}
-	return out, string(b)
-}
-
-func waitCameraState(t *testing.T, srv *server, stream, state string) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		list, _ := getCameras(t, srv)
-		for _, c := range list.Cameras {
-			if c.Stream == stream && c.State == state {
-				return
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("camera %s never %s: %+v", stream, state, list)
-		}
-	}
-}
 
 // TestPullCamera: sluice pulls a fake IP camera (GStreamer, digest auth)
 // given with --camera; the camera dies and comes back, sluice reconnects
 // by itself, and the outage is a gap in the archive. A second camera added
 // through the API is pulled too. Passwords appear nowhere.
 func TestPullCamera(t *testing.T) {
-	requireTool(t, awsCLI)
+	e2e.RequireTool(t, e2e.AWSCLI)
 	const password = "s3cret-Pa55"
 	cam := rtsptest.StartFakeCam(t, "--auth", "digest", "--user", "admin", "--password", password)
 	open := rtsptest.StartFakeCam(t)
-	srv := startServer(t, t.TempDir(), "--camera", "gate="+cam.URL("admin:"+password)+"#tcp")
+	srv := e2e.StartServer(t, t.TempDir(), "--camera", "gate="+cam.URL("admin:"+password)+"#tcp")
 
-	waitCameraState(t, srv, "gate", "streaming")
+	e2e.WaitCameraState(t, srv, "gate", "streaming")
 	time.Sleep(5 * time.Second)
 	cam.Kill()
-	waitCameraState(t, srv, "gate", "backoff")
+	e2e.WaitCameraState(t, srv, "gate", "backoff")
 	down := time.Now()
 	time.Sleep(3 * time.Second)
 	cam.Start()
-	waitCameraState(t, srv, "gate", "streaming")
+	e2e.WaitCameraState(t, srv, "gate", "streaming")
 	up := time.Now()
 	if up.Sub(down) > 15*time.Second {
 		t.Fatalf("reconnection took %v", up.Sub(down))
@@ -73,7 +36,7 @@ func TestPullCamera(t *testing.T) {
 	time.Sleep(5 * time.Second)
 
 	// The archive has media before and after the outage, with a gap.
-	listed := listFragments(t, srv.url, "gate")
+	listed := e2e.ListFragments(t, srv.URL, "gate")
 	gaps := 0
 	for i := 1; i < len(listed); i++ {
 		prevEnd := listed[i-1].ProducerTimestamp.Add(time.Duration(listed[i-1].FragmentLengthInMilliseconds) * time.Millisecond)
@@ -88,22 +51,22 @@ func TestPullCamera(t *testing.T) {
 	}
 
 	// A camera added through the API.
-	resp, err := http.Post(srv.url+"/api/v1/cameras", "application/json",
+	resp, err := http.Post(srv.URL+"/api/v1/cameras", "application/json",
 		strings.NewReader(`{"stream":"lobby","url":"`+open.URL("")+`","transport":"udp"}`))
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("adding a camera: %v %v", resp.Status, err)
 	}
-	waitCameraState(t, srv, "lobby", "streaming")
-	_, raw := getCameras(t, srv)
+	e2e.WaitCameraState(t, srv, "lobby", "streaming")
+	_, raw := e2e.GetCameras(t, srv)
 	if strings.Contains(raw, password) {
 		t.Fatalf("the camera list shows the password: %s", raw)
 	}
-	req, _ := http.NewRequest(http.MethodDelete, srv.url+"/api/v1/cameras/lobby", nil)
+	req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/api/v1/cameras/lobby", nil)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("removing a camera: %v %v", resp.Status, err)
 	}
-	srv.stop(t)
-	if strings.Contains(srv.log.String(), password) {
+	srv.Stop(t)
+	if strings.Contains(srv.Log.String(), password) {
 		t.Fatal("the server log shows the camera password")
 	}
 

@@ -1,9 +1,8 @@
-package main
+package security
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
 	"os"
@@ -14,34 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/sluice-dev/sluice/internal/e2e"
 )
-
-// auditCall sends a request with extra headers (name, value pairs; "Host"
-// sets the Host header; empty values are not sent) and returns the status
-// and body.
-func auditCall(t *testing.T, method, url, body string, hdr ...string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		switch {
-		case hdr[i+1] == "":
-		case hdr[i] == "Host":
-			req.Host = hdr[i+1]
-		default:
-			req.Header.Set(hdr[i], hdr[i+1])
-		}
-	}
-	resp, err := insecureClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
 
 // TestAuditOpen replays the proving requests of issue 11 against an open
 // server (no access keys) and shows them refused: a web page's cross-site
@@ -49,33 +22,33 @@ func auditCall(t *testing.T, method, url, body string, hdr ...string) (int, stri
 // camera password in the query string, world-readable archive files. The
 // AWS SDK and CLI keep working.
 func TestAuditOpen(t *testing.T) {
-	requireFFmpeg(t)
-	requireTool(t, awsCLI)
+	e2e.RequireFFmpeg(t)
+	e2e.RequireTool(t, e2e.AWSCLI)
 	dataDir := filepath.Join(t.TempDir(), "data")
-	srv := startServer(t, dataDir)
-	host := strings.TrimPrefix(srv.url, "http://")
+	srv := e2e.StartServer(t, dataDir)
+	host := strings.TrimPrefix(srv.URL, "http://")
 
 	// Finding 5: a text/plain POST from a foreign page adds no camera.
-	st, body := auditCall(t, "POST", srv.url+"/api/v1/cameras", `{"stream":"ssrf","url":"rtsp://127.0.0.1:1/x"}`,
+	st, body := e2e.AuditCall(t, "POST", srv.URL+"/api/v1/cameras", `{"stream":"ssrf","url":"rtsp://127.0.0.1:1/x"}`,
 		"Content-Type", "text/plain;charset=UTF-8", "Origin", "http://evil.example")
 	if st != http.StatusForbidden || !strings.Contains(body, "Origin") {
 		t.Fatalf("cross-site camera: %d %s", st, body)
 	}
-	st, body = auditCall(t, "POST", srv.url+"/api/v1/cameras", `{"stream":"ssrf","url":"rtsp://127.0.0.1:1/x"}`, "Content-Type", "text/plain")
+	st, body = e2e.AuditCall(t, "POST", srv.URL+"/api/v1/cameras", `{"stream":"ssrf","url":"rtsp://127.0.0.1:1/x"}`, "Content-Type", "text/plain")
 	if st != http.StatusForbidden {
 		t.Fatalf("text/plain camera without an Origin: %d %s", st, body)
 	}
-	if list, raw := getCameras(t, srv); len(list.Cameras) != 0 {
+	if list, raw := e2e.GetCameras(t, srv); len(list.Cameras) != 0 {
 		t.Fatalf("a refused camera was added: %s", raw)
 	}
 
 	// Finding 5: a rebinding Host reads and deletes nothing, on any route.
-	kc := kinesisClient(srv.url)
+	kc := e2e.KinesisClient(srv.URL)
 	ctx := context.Background()
 	if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("audit"), ShardCount: aws.Int32(1)}); err != nil {
 		t.Fatalf("the SDK in open mode: %v", err)
 	}
-	waitStreamActive(t, kc, "audit")
+	e2e.WaitStreamActive(t, kc, "audit")
 	rebound := "attacker.example:" + strings.Split(host, ":")[1]
 	for _, r := range []struct{ method, path, ctype, body string }{
 		{"GET", "/api/v1/cameras", "", ""},
@@ -90,25 +63,25 @@ func TestAuditOpen(t *testing.T) {
 		if r.path == "/" {
 			hdr = append(hdr, "X-Amz-Target", "Kinesis_20131202.DeleteStream")
 		}
-		st, body := auditCall(t, r.method, srv.url+r.path, r.body, hdr...)
+		st, body := e2e.AuditCall(t, r.method, srv.URL+r.path, r.body, hdr...)
 		if st != http.StatusForbidden || !strings.Contains(body, "DNS rebinding") {
 			t.Fatalf("%s %s with Host %s: %d %s", r.method, r.path, rebound, st, body)
 		}
 	}
-	if st, _ := auditCall(t, "GET", srv.url+"/healthz", "", "Host", rebound); st != http.StatusOK {
+	if st, _ := e2e.AuditCall(t, "GET", srv.URL+"/healthz", "", "Host", rebound); st != http.StatusOK {
 		t.Fatalf("healthz with another Host: %d", st)
 	}
 	if _, err := kc.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String("audit")}); err != nil {
 		t.Fatalf("the stream is gone after the rebinding DeleteStream: %v", err)
 	}
 	var listed struct{ StreamNames []string }
-	runAWS(t, srv.url, &listed, "kinesis", "list-streams")
+	e2e.RunAWS(t, srv.URL, &listed, "kinesis", "list-streams")
 	if len(listed.StreamNames) != 1 || listed.StreamNames[0] != "audit" {
 		t.Fatalf("the AWS CLI in open mode: %+v", listed)
 	}
 
 	// Finding 5: a camera outside --outbound-allow (loopback in open mode).
-	st, body = auditCall(t, "POST", srv.url+"/api/v1/cameras", `{"stream":"far","url":"rtsp://user:pw@192.0.2.10:554/live"}`, "Content-Type", "application/json")
+	st, body = e2e.AuditCall(t, "POST", srv.URL+"/api/v1/cameras", `{"stream":"far","url":"rtsp://user:pw@192.0.2.10:554/live"}`, "Content-Type", "application/json")
 	if st != http.StatusForbidden || !strings.Contains(body, "outside the allowed outbound networks") || strings.Contains(body, "pw@") {
 		t.Fatalf("a camera at 192.0.2.10: %d %s", st, body)
 	}
@@ -117,24 +90,24 @@ func TestAuditOpen(t *testing.T) {
 	// logged (the camera is on loopback, where nothing answers: it
 	// fails, and its error is logged).
 	const password = "Qpw-77814"
-	camURL := fmt.Sprintf("rtsp://127.0.0.1:%d/live?channel=1&password=%s&token=%s", freePort(t), password, password+"t")
-	st, body = auditCall(t, "POST", srv.url+"/api/v1/cameras", `{"stream":"gate","url":"`+camURL+`","transport":"tcp"}`,
-		"Content-Type", "application/json", "Origin", srv.url)
+	camURL := fmt.Sprintf("rtsp://127.0.0.1:%d/live?channel=1&password=%s&token=%s", e2e.FreePort(t), password, password+"t")
+	st, body = e2e.AuditCall(t, "POST", srv.URL+"/api/v1/cameras", `{"stream":"gate","url":"`+camURL+`","transport":"tcp"}`,
+		"Content-Type", "application/json", "Origin", srv.URL)
 	if st != http.StatusCreated {
 		t.Fatalf("adding a loopback camera from our own origin: %d %s", st, body)
 	}
-	waitCameraState(t, srv, "gate", "backoff")
-	list, raw := getCameras(t, srv)
+	e2e.WaitCameraState(t, srv, "gate", "backoff")
+	list, raw := e2e.GetCameras(t, srv)
 	if strings.Contains(raw, password) || len(list.Cameras) != 1 || !strings.Contains(list.Cameras[0].URL, "password=xxxxx") {
 		t.Fatalf("the camera list: %s", raw)
 	}
 
 	// Finding 13: archived media and the data directory are private.
-	if ok, out := publishFor(t, srv.rtsp+"/modes", 3); !ok {
+	if ok, out := e2e.PublishFor(t, srv.RTSP+"/modes", 3); !ok {
 		t.Fatalf("publishing: %s", out)
 	}
 	archive := filepath.Join(dataDir, "archive")
-	waitFor(t, 20*time.Second, "an archived fragment", func() bool {
+	e2e.WaitFor(t, 20*time.Second, "an archived fragment", func() bool {
 		found := false
 		filepath.WalkDir(archive, func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && strings.Contains(p, "modes") {
@@ -168,8 +141,8 @@ func TestAuditOpen(t *testing.T) {
 		t.Fatalf("walking the archive: %v (%d files)", err, files)
 	}
 
-	srv.stop(t)
-	if log := srv.log.String(); strings.Contains(log, password) || !strings.Contains(log, "gate") {
+	srv.Stop(t)
+	if log := srv.Log.String(); strings.Contains(log, password) || !strings.Contains(log, "gate") {
 		t.Fatalf("the server log shows the camera's query password (or nothing of the camera):\n%s", log)
 	}
 }
@@ -178,7 +151,7 @@ func TestAuditOpen(t *testing.T) {
 // keys: login CSRF, a lock-out by failed logins, /metrics for a read key.
 func TestAuditKeys(t *testing.T) {
 	dir := t.TempDir()
-	keys := writeKeys(t, dir, `
+	keys := e2e.WriteKeys(t, dir, `
 - id: AKIDADMIN
   secret: admin-secret-1
   streams: ["*"]
@@ -188,9 +161,9 @@ func TestAuditKeys(t *testing.T) {
   streams: ["*"]
   actions: [read]
 `)
-	srv := startServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys)
+	srv := e2e.StartServer(t, filepath.Join(dir, "data"), "--access-keys-file", keys)
 	login := func(id, secret string, hdr ...string) (int, string) {
-		return auditCall(t, "POST", srv.url+"/api/v1/login", `{"access_key_id":"`+id+`","secret_access_key":"`+secret+`"}`,
+		return e2e.AuditCall(t, "POST", srv.URL+"/api/v1/login", `{"access_key_id":"`+id+`","secret_access_key":"`+secret+`"}`,
 			append([]string{"Content-Type", "application/json"}, hdr...)...)
 	}
 
@@ -204,7 +177,7 @@ func TestAuditKeys(t *testing.T) {
 	if st, body := login("AKIDADMIN", "admin-secret-1", "Origin", "http://evil.example"); st != http.StatusForbidden {
 		t.Fatalf("login from another origin: %d %s", st, body)
 	}
-	if st, body := login("AKIDADMIN", "admin-secret-1", "Origin", srv.url); st != http.StatusOK {
+	if st, body := login("AKIDADMIN", "admin-secret-1", "Origin", srv.URL); st != http.StatusOK {
 		t.Fatalf("login from our own origin: %d %s", st, body)
 	}
 
@@ -239,10 +212,10 @@ func TestAuditKeys(t *testing.T) {
 	}
 
 	// Finding 8: /metrics names every stream: admin only.
-	if st, body := auditCall(t, "GET", srv.url+"/metrics", "", "Authorization", "Bearer "+tokenOf(t, "AKIDREADER:reader-secret-1")); st != http.StatusForbidden {
+	if st, body := e2e.AuditCall(t, "GET", srv.URL+"/metrics", "", "Authorization", "Bearer "+e2e.TokenOf(t, "AKIDREADER:reader-secret-1")); st != http.StatusForbidden {
 		t.Fatalf("metrics with a read key: %d %s", st, body)
 	}
-	if st, body := auditCall(t, "GET", srv.url+"/metrics", "", "Authorization", "Bearer "+tokenOf(t, "AKIDADMIN:admin-secret-1")); st != http.StatusOK {
+	if st, body := e2e.AuditCall(t, "GET", srv.URL+"/metrics", "", "Authorization", "Bearer "+e2e.TokenOf(t, "AKIDADMIN:admin-secret-1")); st != http.StatusOK {
 		t.Fatalf("metrics with the admin key: %d %.200s", st, body)
 	}
 }

@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// WebrtcPage is the script that drives Sluice's /publish and /watch pages
+// in headless Chromium (with web/browsertest's playwright-core).
+var WebrtcPage = filepath.Join(Root, "ingest", "webrtc", "testdata", "browser", "page.mjs")
+
+// PageState is window.sluice of the publish and watch pages.
+type PageState struct {
+	State         string
+	Error         *string
+	Codec         *string
+	FramesEncoded int
+	FramesSent    int
+	FramesDecoded int
+	Width, Height int
+	FirstFrameMs  *float64
+}
+
+type PageRun struct {
+	Samples []struct {
+		T int
+		PageState
+	}
+	Final  PageState
+	Errors []string
+}
+
+// RunPage opens a page of the server for seconds and returns what it did.
+func RunPage(t *testing.T, url string, seconds int) PageRun {
+	t.Helper()
+	modules, _ := filepath.Abs(filepath.Join(Browsertest, "node_modules"))
+	cmd := exec.Command("node", WebrtcPage, "--modules", modules, "--url", url, "--seconds", fmt.Sprint(seconds))
+	cmd.Stderr = os.Stderr
+	timer := time.AfterFunc(time.Duration(seconds+60)*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("page.mjs %s: %v\n%s", url, err, out)
+	}
+	var r PageRun
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("page.mjs output: %v\n%s", err, out)
+	}
+	return r
+}
+
+// ProbeSpan reads files concatenated with ffprobe: the span of the
+// video's timestamps (seconds; the fragments' absolute timestamps make
+// the container's duration meaningless) and the packets per type.
+func ProbeSpan(t *testing.T, files ...string) (float64, map[string]int) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "media.mp4")
+	var all []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	if err := os.WriteFile(path, all, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "packet=codec_type,pts_time,duration_time", "-of", "csv=p=0", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("ffprobe: %v\n%s", err, out)
+	}
+	packets := map[string]int{}
+	first, last := -1.0, 0.0
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(l, ",")
+		if len(f) < 3 {
+			continue
+		}
+		packets[f[0]]++
+		if f[0] != "video" {
+			continue
+		}
+		pts, _ := strconv.ParseFloat(f[1], 64)
+		dur, _ := strconv.ParseFloat(f[2], 64)
+		if first < 0 || pts < first {
+			first = pts
+		}
+		last = max(last, pts+dur)
+	}
+	return last - first, packets
+}
