@@ -66,8 +66,11 @@ export CI="${CI:-}" # tests fail, not skip, on a missing tool when CI is set
 echo "== go vet"
 go vet ./...
 
-echo "== go test (embedded JetStream)"
-go test -count=1 -timeout 20m ./...
+echo "== go test (embedded JetStream; the binary's end-to-end tests of security and media run beside the unit tests)"
+go test -count=1 -timeout 20m $(go list ./... | grep -v '/cmd/sluice/e2e/browser$')
+
+echo "== go test (end-to-end tests in headless Chromium, alone: the browser needs both cores for its timings)"
+go test -count=1 -timeout 20m ./cmd/sluice/e2e/browser
 
 echo "== go test -race (the in-process packages; the binary's end-to-end tests run without it: SLUICE_E2E_RACE=1 for those)"
 go test -race -count=1 -timeout 20m ./fragments/... ./playback/... ./storage/... ./ingest/... ./web/... ./leases/...
