@@ -32,6 +32,7 @@ const minRecordSize = headerSize
 // once by validate.
 type config struct {
 	Endpoint       string        // base URL of the KDS endpoint; required
+	ReadEndpoint   string        // get and delivery readers; "" = Endpoint
 	Stream         string        // stream name; created if missing
 	Shards         int           // shard count used when creating the stream
 	Producers      int           // PutRecords goroutines
@@ -68,6 +69,11 @@ func (c *config) validate() error {
 		bad("endpoint", "required (e.g. http://127.0.0.1:4567)")
 	} else if err := checkEndpoint(c.Endpoint, c.AllowRemote); err != nil {
 		bad("endpoint", "%v", err)
+	}
+	if c.ReadEndpoint != "" {
+		if err := checkEndpoint(c.ReadEndpoint, c.AllowRemote); err != nil {
+			bad("read-endpoint", "%v", err)
+		}
 	}
 	if c.Stream == "" {
 		bad("stream", "must not be empty")

@@ -48,7 +48,9 @@ type consumer interface {
 }
 
 // runDelivery measures put -> consumer latency on the open shards.
-func runDelivery(ctx context.Context, cfg *config, cl *clients, streamARN string, shards []shard, runID string) deliveryResult {
+// runDelivery puts through cl and consumes through rcl (another node of a
+// cluster, or cl).
+func runDelivery(ctx context.Context, cfg *config, cl, rcl *clients, streamARN string, shards []shard, runID string) deliveryResult {
 	res := deliveryResult{Rate: cfg.LatencyRate}
 	budget := time.Duration(cfg.LatencySamples)*time.Second/time.Duration(cfg.LatencyRate) +
 		2*warmupLimit + cfg.Grace + time.Minute
@@ -63,12 +65,12 @@ func runDelivery(ctx context.Context, cfg *config, cl *clients, streamARN string
 	)
 	if mode != deliveryPoll {
 		col = newCollector(rand.Uint64(), len(shards), cfg.LatencySamples)
-		subscribe, err := subscriberFor(cl, cfg.EFOClient)
+		subscribe, err := subscriberFor(rcl, cfg.EFOClient)
 		if err != nil {
 			res.Err = err.Error()
 			return res
 		}
-		s, err := startEFO(ctx, cl, subscribe, streamARN, "kdsbench-"+runID, shards, col)
+		s, err := startEFO(ctx, rcl, subscribe, streamARN, "kdsbench-"+runID, shards, col)
 		if err == nil {
 			var wu time.Duration
 			wu, err = warmup(ctx, cl, cfg.Stream, shards, col, cfg.RecordSize)
@@ -93,7 +95,7 @@ func runDelivery(ctx context.Context, cfg *config, cl *clients, streamARN string
 	}
 	if mode == deliveryPoll {
 		col = newCollector(rand.Uint64(), len(shards), cfg.LatencySamples)
-		p, err := startPoll(ctx, cl, cfg.Stream, shards, cfg.GetLimit, cfg.PollSleep, col)
+		p, err := startPoll(ctx, rcl, cfg.Stream, shards, cfg.GetLimit, cfg.PollSleep, col)
 		if err != nil {
 			res.Err = err.Error()
 			return res

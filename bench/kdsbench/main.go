@@ -31,6 +31,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	c := &config{}
 	var phases string
 	fs.StringVar(&c.Endpoint, "endpoint", "", "base URL of the Kinesis Data Streams endpoint, e.g. http://127.0.0.1:4567 (required)")
+	fs.StringVar(&c.ReadEndpoint, "read-endpoint", "", "endpoint of the get and delivery readers (another node of a cluster); default --endpoint")
 	fs.StringVar(&c.Stream, "stream", "kdsbench", "stream name; created if missing")
 	fs.IntVar(&c.Shards, "shards", 4, "shard count when creating the stream")
 	fs.IntVar(&c.Producers, "producers", 4, "PutRecords goroutines")
@@ -79,6 +80,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer cancel()
 
 	cl := newClients(cfg.Endpoint, max(256, cfg.Producers+2*cfg.Shards+32))
+	rcl := cl
+	if cfg.ReadEndpoint != "" {
+		rcl = newClients(cfg.ReadEndpoint, max(256, cfg.Producers+2*cfg.Shards+32))
+	}
 	streamARN, created, err := ensureStream(ctx, cl.control, cfg.Stream, cfg.Shards)
 	if err != nil {
 		fmt.Fprintf(stderr, "kdsbench: %v\n", err)
@@ -107,12 +112,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.has(phaseGet) && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "kdsbench: get phase...\n")
-		rep.Get = newGetReport(runGet(ctx, cfg, cl, shards, marker), expected, unknown)
+		rep.Get = newGetReport(runGet(ctx, cfg, rcl, shards, marker), expected, unknown)
 	}
 	if cfg.has(phaseDelivery) && ctx.Err() == nil {
 		fmt.Fprintf(stderr, "kdsbench: delivery phase...\n")
 		runID := strconv.FormatUint(marker, 36)
-		d := runDelivery(ctx, cfg, cl, streamARN, open, runID)
+		d := runDelivery(ctx, cfg, cl, rcl, streamARN, open, runID)
 		rep.Delivery = &d
 	}
 	if err := ctx.Err(); err != nil {
