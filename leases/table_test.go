@@ -54,6 +54,14 @@ func TestWatchAndNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	next(leases.Claimed, "camera.1", time.Second)
+	// Every node sees who holds what.
+	hs, err := b.Holdings(ctx, "camera.")
+	if err != nil || len(hs) != 1 || hs[0].Key != "camera.1" || hs[0].Owner != "a" || hs[0].Since.IsZero() {
+		t.Fatalf("holdings of camera.: %+v %v", hs, err)
+	}
+	if all, err := b.Holdings(ctx, ""); err != nil || len(all) != 2 {
+		t.Fatalf("all holdings: %+v %v", all, err)
+	}
 	if err := l.Release(ctx); err != nil {
 		t.Fatal(err)
 	}
