@@ -42,6 +42,9 @@ type Deps struct {
 	Data       *streams.Core      // data streams
 	PublicURL  string
 	Logger     *slog.Logger
+	// Cluster shows the nodes and what each records (/api/v1/cluster);
+	// nil: this node alone.
+	Cluster Cluster
 	// Auth guards every route (policy per route: routes.go) and mints
 	// tokens; nil: everything is open and /api/v1/tokens answers 503.
 	Auth *auth.Verifier

@@ -15,6 +15,7 @@ const (
 	actRemoveCamera   = "sluice:RemoveCamera"
 	actListRecordings = "sluice:ListRecordings"
 	actCreateToken    = "sluice:CreateToken"
+	actCluster        = "sluice:DescribeCluster"
 	actListVideo      = "kinesisvideo:ListStreams"
 	actDescribeVideo  = "kinesisvideo:DescribeStream"
 	actCreateVideo    = "kinesisvideo:CreateStream"
@@ -40,6 +41,7 @@ func (h *Handler) routes() {
 		{"DELETE /api/v1/cameras/{stream}", actRemoveCamera, "stream", h.removeCamera},
 		{"GET /api/v1/recordings", actListRecordings, "", h.recordings},
 		{"POST /api/v1/tokens", actCreateToken, "", h.createToken},
+		{"GET /api/v1/cluster", actCluster, "", h.cluster},
 
 		{"GET /api/v1/streams", actListVideo, "", h.listVideo},
 		{"POST /api/v1/streams", actCreateVideo, "", h.createVideo},

@@ -157,6 +157,7 @@ var operations = func() []Operation {
 		sluice("ListRecordings", ClassRead),
 		sluice("GetMetrics", ClassAdmin), // metrics name every stream
 		sluice("CreateToken", ClassRead),
+		sluice("DescribeCluster", ClassRead),
 		sluice("AddCamera", ClassAdmin),
 		sluice("RemoveCamera", ClassAdmin),
 		sluice("Debug", ClassAdmin),
