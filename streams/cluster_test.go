@@ -134,6 +134,29 @@ func TestClusterTakeover(t *testing.T) {
 	waitStatus(t, cores[1], "taken", streams.StatusActive)
 }
 
+// TestConsumerActiveWithoutItsNode: a consumer registered on a node that
+// stops at once still becomes ACTIVE (its status is derived from its
+// activation time, not set by the node that registered it).
+func TestConsumerActiveWithoutItsNode(t *testing.T) {
+	cl := streamstest.StartCluster(t, 3)
+	cfg := clusterConfig()
+	cfg.TransitionDelay = 300 * time.Millisecond
+	cores := openCores(t, cl, cfg, cfg, cfg)
+	create(t, cores[0], "fanout", 1)
+	c, err := cores[0].RegisterConsumer(bg, "fanout", "app")
+	if err != nil || c.Status != "CREATING" {
+		t.Fatalf("register: %+v %v", c, err)
+	}
+	cores[0].Close()
+	streamstest.Eventually(t, 10*time.Second, func() error {
+		got, err := cores[1].DescribeConsumer(bg, "", "", c.ARN)
+		if err != nil || got.Status != "ACTIVE" {
+			return fmt.Errorf("%s %v", got.Status, err)
+		}
+		return nil
+	})
+}
+
 // TestClusterSubscribeClaim: one SubscribeToShard per consumer and shard
 // across the cluster; the pair is free again when the holder ends, and
 // when the holder's node stops without releasing it (after the claim TTL).

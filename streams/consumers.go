@@ -29,39 +29,26 @@ func (c *Core) RegisterConsumer(ctx context.Context, streamName, consumerName st
 		if len(m.Consumers) >= maxConsumers {
 			return errf(ErrLimitExceeded, "Stream %s under account %s has reached the limit of %d registered consumers.", streamName, c.cfg.AccountID, maxConsumers)
 		}
-		cm := consumerMeta{Name: consumerName, CreatedAt: c.cfg.Now().UTC().Truncate(time.Second), Status: "CREATING"}
+		now := c.cfg.Now().UTC()
+		cm := consumerMeta{Name: consumerName, CreatedAt: now.Truncate(time.Second), Status: "CREATING", ActiveAt: now.Add(c.cfg.TransitionDelay)}
 		m.Consumers = append(m.Consumers, cm)
 		out = c.toConsumer(m, cm)
+		out.Status = "CREATING" // as AWS answers a registration, however short TransitionDelay is
 		return nil
 	})
 	if err != nil {
 		return Consumer{}, err
 	}
-	c.wg.Add(1)
-	go func() {
-		defer c.wg.Done()
-		c.activateConsumer(streamName, consumerName)
-	}()
 	return out, nil
 }
 
-func (c *Core) activateConsumer(streamName, consumerName string) {
-	select {
-	case <-c.ctx.Done():
-		return
-	case <-time.After(c.cfg.TransitionDelay):
+// status is a consumer's status now: a CREATING consumer is ACTIVE from
+// its ActiveAt on, whichever nodes are alive.
+func (c *Core) status(cm consumerMeta) string {
+	if cm.Status == "CREATING" && !cm.ActiveAt.IsZero() && !c.cfg.Now().Before(cm.ActiveAt) {
+		return "ACTIVE"
 	}
-	err := c.update(c.ctx, streamName, func(m *streamMeta) error {
-		for i := range m.Consumers {
-			if m.Consumers[i].Name == consumerName {
-				m.Consumers[i].Status = "ACTIVE"
-			}
-		}
-		return nil
-	})
-	if err != nil && c.ctx.Err() == nil {
-		c.log.Warn("activating consumer", "stream", streamName, "consumer", consumerName, "err", err)
-	}
+	return cm.Status
 }
 
 // DescribeConsumer finds a consumer by ARN, or by stream and consumer name.
@@ -125,7 +112,7 @@ func (c *Core) toConsumer(m *streamMeta, cm consumerMeta) Consumer {
 	return Consumer{
 		Name:      cm.Name,
 		ARN:       c.consumerARN(m, cm),
-		Status:    cm.Status,
+		Status:    c.status(cm),
 		CreatedAt: cm.CreatedAt,
 		StreamARN: c.streamARN(m),
 	}

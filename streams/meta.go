@@ -56,6 +56,10 @@ type consumerMeta struct {
 	Name      string    `json:"name"`
 	CreatedAt time.Time `json:"created"`
 	Status    string    `json:"status"`
+	// ActiveAt is when a CREATING consumer becomes ACTIVE: its status is
+	// derived from it (status), so that no node has to be alive to
+	// activate it. Zero in records of older versions, whose Status holds.
+	ActiveAt time.Time `json:"active_at,omitzero"`
 }
 
 // pendingOp kinds.

@@ -40,8 +40,8 @@ func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr str
 	if err != nil {
 		return nil, err
 	}
-	if cm.Status != "ACTIVE" {
-		return nil, errf(ErrInUse, "Consumer %s under stream %s is not ACTIVE, instead in state %s.", cm.Name, m.Name, cm.Status)
+	if st := c.status(cm); st != "ACTIVE" {
+		return nil, errf(ErrInUse, "Consumer %s under stream %s is not ACTIVE, instead in state %s.", cm.Name, m.Name, st)
 	}
 	if m.Status != StatusActive && m.Status != StatusUpdating {
 		return nil, notFound(c, m.Name)
