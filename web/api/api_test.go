@@ -33,9 +33,18 @@ type rig struct {
 
 func newRig(t *testing.T) *rig { return newAuthRig(t, nil, nil) }
 
+// newClusterRig is a rig with a cluster view.
+func newClusterRig(t *testing.T, c api.Cluster) *rig { return newFullRig(t, nil, nil, c) }
+
 // newAuthRig is a rig whose routes v guards (nil: open), signing links
 // with signer (nil: a signer of its own).
 func newAuthRig(t *testing.T, v *auth.Verifier, signer *playback.Signer) *rig {
+	t.Helper()
+	return newFullRig(t, v, signer, nil)
+}
+
+// newFullRig is newAuthRig with a cluster view (nil: none).
+func newFullRig(t *testing.T, v *auth.Verifier, signer *playback.Signer, cluster api.Cluster) *rig {
 	t.Helper()
 	if signer == nil {
 		signer = playback.NewSigner([]byte("k"), nil)
@@ -60,7 +69,7 @@ func newAuthRig(t *testing.T, v *auth.Verifier, signer *playback.Signer) *rig {
 	rec := ingest.NewRecorder(lib, bucket, hub, ingest.RecorderConfig{AutoCreate: true})
 	t.Cleanup(func() { rec.Close(bg) })
 	h := api.New(api.Deps{Recordings: rec, Video: lib, Playback: playback.NewSource(lib, bucket, hub, playback.SourceConfig{}),
-		Signer: signer, Data: data, PublicURL: "http://sluice.test", Auth: v})
+		Signer: signer, Data: data, PublicURL: "http://sluice.test", Auth: v, Cluster: cluster})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &rig{srv: srv, rec: rec, lib: lib, data: data}

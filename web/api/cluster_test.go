@@ -83,3 +83,41 @@ func normalise(body string) string {
 }
 
 var startedRE = regexp.MustCompile(`"started":"[^"]*"`)
+
+// TestStreamsShowTheirRecorder: a stream recorded by another node is live
+// in the list and names that node.
+func TestStreamsShowTheirRecorder(t *testing.T) {
+	nc := streamstest.Connect(t)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(bg, 30*time.Second)
+	defer cancel()
+	other, err := leases.Open(ctx, js, leases.Config{Node: "node-x", Bucket: "api_recorder_test", TTL: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	self, err := leases.Open(ctx, js, leases.Config{Node: "node-y", Bucket: "api_recorder_test", TTL: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { self.Close() })
+	r := newClusterRig(t, self)
+	r.do(t, "POST", "/api/v1/streams", `{"name":"cam"}`, http.StatusCreated, nil)
+	if _, err := other.Claim(ctx, "record.cam"); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Streams []struct {
+			Name       string `json:"name"`
+			Live       bool   `json:"live"`
+			RecordedBy string `json:"recorded_by"`
+		} `json:"streams"`
+	}
+	r.do(t, "GET", "/api/v1/streams", "", http.StatusOK, &list)
+	if len(list.Streams) != 1 || !list.Streams[0].Live || list.Streams[0].RecordedBy != "node-x" {
+		t.Fatalf("%+v", list)
+	}
+}

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/fragments"
@@ -16,18 +18,21 @@ import (
 
 // videoJSON is a video stream as the UI shows it.
 type videoJSON struct {
-	Name           string                `json:"name"`
-	ARN            string                `json:"arn"`
-	Status         string                `json:"status"`
-	RetentionHours int                   `json:"retention_hours"`
-	Created        time.Time             `json:"created"`
-	Live           bool                  `json:"live"`
-	Source         string                `json:"source,omitempty"` // rtsp-push, rtsp-pull, whip
-	Remote         string                `json:"remote,omitempty"`
-	Tracks         []fragments.TrackInfo `json:"tracks,omitempty"`
-	BitrateBps     int64                 `json:"bitrate_bps,omitempty"`
-	LastFragment   *time.Time            `json:"last_fragment,omitempty"`
-	ArchivedBytes  *int64                `json:"archived_bytes,omitempty"` // detail: exact
+	Name           string    `json:"name"`
+	ARN            string    `json:"arn"`
+	Status         string    `json:"status"`
+	RetentionHours int       `json:"retention_hours"`
+	Created        time.Time `json:"created"`
+	Live           bool      `json:"live"`
+	// RecordedBy is the node recording the stream now, in a cluster
+	// (from its "record." lease); empty when none is, or on one node.
+	RecordedBy    string                `json:"recorded_by,omitempty"`
+	Source        string                `json:"source,omitempty"` // rtsp-push, rtsp-pull, whip
+	Remote        string                `json:"remote,omitempty"`
+	Tracks        []fragments.TrackInfo `json:"tracks,omitempty"`
+	BitrateBps    int64                 `json:"bitrate_bps,omitempty"`
+	LastFragment  *time.Time            `json:"last_fragment,omitempty"`
+	ArchivedBytes *int64                `json:"archived_bytes,omitempty"` // detail: exact
 	// Archived fragments (exact) and bytes (estimated: count × the newest
 	// fragment's size), for lists where summing the index would cost too much.
 	ArchivedFragments int64 `json:"archived_fragments"`
@@ -42,8 +47,32 @@ func (h *Handler) video(w http.ResponseWriter) bool {
 	return true
 }
 
-func (h *Handler) toVideoJSON(s fragments.Stream) videoJSON {
+// recorders maps each stream being recorded to the node recording it
+// (nil without a cluster view, or when it cannot be read: the lists then
+// show what this node records).
+func (h *Handler) recorders(ctx context.Context) map[string]string {
+	if h.d.Cluster == nil {
+		return nil
+	}
+	hs, err := h.d.Cluster.Holdings(ctx, "record.")
+	if err != nil {
+		h.log.Warn("reading who records what", "err", err)
+		return nil
+	}
+	m := make(map[string]string, len(hs))
+	for _, hd := range hs {
+		m[strings.TrimPrefix(hd.Key, "record.")] = hd.Owner
+	}
+	return m
+}
+
+// toVideoJSON describes s; recorders (from recorders) says which node
+// records it when this one does not.
+func (h *Handler) toVideoJSON(s fragments.Stream, recorders map[string]string) videoJSON {
 	v := videoJSON{Name: s.Name, ARN: s.ARN, Status: s.Status, RetentionHours: s.RetentionHours, Created: s.CreationTime}
+	if node, ok := recorders[s.Name]; ok {
+		v.Live, v.RecordedBy = true, node
+	}
 	if h.rec != nil {
 		for _, st := range h.rec.Active() {
 			if st.Stream != s.Name {
@@ -72,11 +101,12 @@ func (h *Handler) listVideo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]videoJSON, 0, len(all))
+	recorders := h.recorders(r.Context())
 	for _, s := range all {
 		if !auth.Allowed(r.Context(), actDescribeVideo, s.Name) {
 			continue
 		}
-		v := h.toVideoJSON(s)
+		v := h.toVideoJSON(s, recorders)
 		if in, ok, _ := h.d.Video.Last(r.Context(), s.Name); ok {
 			if v.LastFragment == nil {
 				t := in.ProducerTime
@@ -100,7 +130,7 @@ func (h *Handler) getVideo(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	v := h.toVideoJSON(s)
+	v := h.toVideoJSON(s, h.recorders(r.Context()))
 	var total int64
 	err = h.d.Video.Fragments(r.Context(), s.Name, fragments.Selector{}, func(in fragments.Info) bool {
 		total += in.Size
@@ -138,7 +168,7 @@ func (h *Handler) createVideo(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, h.toVideoJSON(s))
+	writeJSON(w, http.StatusCreated, h.toVideoJSON(s, nil))
 }
 
 func (h *Handler) deleteVideo(w http.ResponseWriter, r *http.Request) {

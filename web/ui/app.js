@@ -99,7 +99,8 @@ async function streamsPage() {
         h('a', { class: 'title', href: `#/stream/${encodeURIComponent(s.name)}` }, s.name),
         h('span', { class: 'badge ' + (s.live ? 'live' : 'off') }, s.live ? 'live' : 'offline'),
         h('div', { class: 'meta' },
-          s.live ? `${s.source} · ${v ? `${v.name} ${v.width}×${v.height}` : 'audio'} · ${Math.round((s.bitrate_bps || 0) / 1000)} kb/s` : '',
+          s.live && s.source ? `${s.source} · ${v ? `${v.name} ${v.width}×${v.height}` : 'audio'} · ${Math.round((s.bitrate_bps || 0) / 1000)} kb/s` : '',
+          s.recorded_by ? h('span', { class: 'node', 'data-node': s.recorded_by }, ` recorded by ${s.recorded_by}`) : '',
           h('br'), `last fragment ${fmtTime(s.last_fragment)}`, h('br'),
           `retention ${s.retention_hours} h · archived ≈ ${fmtBytes(s.archived_bytes_estimate)} (${s.archived_fragments} fragments)`));
       if (tiles.checked && s.live) {
@@ -153,7 +154,8 @@ async function streamPage(name) {
   const progress = h('progress', { id: 'export-progress', max: 1, value: 0, hidden: true, 'aria-label': 'Export progress' });
   const retention = h('input', { type: 'number', min: 0, value: s.retention_hours, 'aria-label': 'Retention in hours' });
   main.append(
-    h('h1', {}, name, h('span', { class: 'badge ' + (s.live ? 'live' : 'off') }, s.live ? 'live' : 'offline')),
+    h('h1', {}, name, h('span', { class: 'badge ' + (s.live ? 'live' : 'off') }, s.live ? 'live' : 'offline'),
+      s.recorded_by ? h('span', { class: 'node', 'data-node': s.recorded_by }, ` recorded by ${s.recorded_by}`) : ''),
     video, state, clock,
     h('div', { class: 'inline' },
       h('button', { onclick: () => player.live(name) }, 'Live'),
