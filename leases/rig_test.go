@@ -2,7 +2,6 @@ package leases_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sluice-dev/sluice/internal/wait"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -142,16 +143,10 @@ func newClusterRig(t *testing.T, n int) (*rig, *streamstest.Cluster) {
 	return r, cl
 }
 
-// eventually polls cond until it holds or d passes, through the one
-// deadline-polling helper (streamstest.Eventually).
+// eventually polls cond until it holds or d passes (wait.For).
 func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	streamstest.Eventually(t, d, func() error {
-		if cond() {
-			return nil
-		}
-		return errors.New(what)
-	})
+	wait.For(t, d, what, cond)
 }
 
 // closed reports whether ch is closed.

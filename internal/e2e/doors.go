@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sluice-dev/sluice/internal/wait"
 )
 
 // SelfSigned writes a certificate and key for 127.0.0.1 and localhost
@@ -87,12 +89,8 @@ func TokenOf(t *testing.T, pair string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// WaitFor polls cond every 200 ms until it holds or d passes.
+// WaitFor polls cond until it holds or d passes (wait.For).
 func WaitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(d); !cond(); time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	wait.For(t, d, what, cond)
 }
