@@ -19,9 +19,10 @@ import (
 // the keep window, and at least 3 fragments) and readers take the bytes
 // from the archive.
 type Hub struct {
-	keep time.Duration
-	mu   sync.Mutex
-	m    map[string]*liveStream
+	keep   time.Duration
+	onView func(stream string)
+	mu     sync.Mutex
+	m      map[string]*liveStream
 }
 
 // readerWindow: a stream viewed this recently keeps its newest closed
@@ -185,8 +186,29 @@ func (h *Hub) Indexed(stream, session string, index int, number string) {
 	}
 }
 
+// OnView sets a function that View calls first, outside the hub's lock,
+// with the stream about to be read: a node that mirrors other nodes' live
+// edges (package edge) learns there that a stream has readers, and may
+// block briefly to fill the hub before the read. Set it before the hub is
+// used; fn must not call View.
+func (h *Hub) OnView(fn func(stream string)) { h.onView = fn }
+
+// State returns a stream's current session and whether a publisher is
+// connected, without counting as a read (no OnView call, no reader mark).
+func (h *Hub) State(stream string) (session string, live bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s := h.m[stream]; s != nil {
+		return s.session, s.live
+	}
+	return "", false
+}
+
 // View returns a snapshot of a stream's live edge.
 func (h *Hub) View(stream string) View {
+	if h.onView != nil {
+		h.onView(stream)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	s := h.stream(stream)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/sluice-dev/sluice/edge"
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest"
 	"github.com/sluice-dev/sluice/ingest/relay"
@@ -72,6 +73,13 @@ func serve(ctx context.Context, cfg config) error {
 	defer archive.Close()
 
 	hub := fragments.NewHub(0)
+	// Live edges across nodes: viewers here of streams recorded elsewhere
+	// read a mirror of the recorder's hub (package edge).
+	liveEdge, err := edge.New(nc, hub, edge.Config{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer liveEdge.Close()
 	var rel *relay.Relay // live units for WHEP viewers; nil (nothing kept) without WebRTC
 	if cfg.WebRTCAddr != "" {
 		rel = relay.New()

@@ -96,6 +96,10 @@ func (s *Server) buildLive(st *liveState, v fragments.View, nums []*liveNum, nex
 		pt = 200 * time.Millisecond
 	}
 	m.Target, m.PartTarget = target, pt
+	// Without a publisher here the playlist is over: the session ended,
+	// or the stream is recorded elsewhere now (a mirror of it, package
+	// edge, then replaces this state). Players stop reloading.
+	m.Ended = !v.Live
 	if low && v.Live {
 		m.PreloadHint = fmt.Sprintf("part.mp4?id=%d", nextPart)
 	}
