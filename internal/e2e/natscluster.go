@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -82,3 +83,43 @@ func (c *NATSCluster) Kill(i int) {
 
 // URL is every server's URL, comma separated (for --nats-url).
 func (c *NATSCluster) URL() string { return strings.Join(c.URLs, ",") }
+
+// Node is one sluice process of a cluster.
+type Node struct {
+	*Server
+	Name string
+}
+
+// StartNodes starts n sluice processes (node1…) at the same moment on one
+// NATS cluster (R3) and one versitygw bucket, and waits until all are
+// ready, failing if that takes longer than within.
+func StartNodes(t *testing.T, nats *NATSCluster, n int, within time.Duration) []Node {
+	t.Helper()
+	s3srv, bucket := StartS3(t)
+	storage := fmt.Sprintf("s3://%s/archive?endpoint=%s&region=us-east-1&path-style=true", bucket, s3srv.Endpoint)
+	env := []string{"AWS_ACCESS_KEY_ID=" + s3srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3srv.SecretKey, "AWS_REGION=us-east-1"}
+	nodes := make([]Node, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	began := time.Now()
+	for i := range n {
+		name := fmt.Sprintf("node%d", i+1)
+		wg.Go(func() {
+			srv, err := TryStartServer(t, t.TempDir(), env, []string{"--nats-url", nats.URL(), "--replicas", "3",
+				"--storage", storage, "--node-name", name})
+			nodes[i], errs[i] = Node{Server: srv, Name: name}, err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("node%d: %v", i+1, err)
+		}
+	}
+	if took := time.Since(began); took > within {
+		t.Fatalf("the %d nodes took %v to be ready (want %v)", n, took, within)
+	} else {
+		t.Logf("%d nodes started together, all ready in %v", n, took.Round(time.Millisecond))
+	}
+	return nodes
+}

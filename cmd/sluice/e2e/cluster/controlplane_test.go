@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,51 +18,12 @@ import (
 	"github.com/sluice-dev/sluice/web/webtest"
 )
 
-// Timings of the test, as parameters: how long the nodes may take to be
+// Timings of the tests, as parameters: how long the nodes may take to be
 // ready, and streams to be ACTIVE everywhere.
 const (
 	readyWithin  = 30 * time.Second
 	activeWithin = 10 * time.Second
 )
-
-// node is one sluice process of the cluster.
-type node struct {
-	*e2e.Server
-	name string
-}
-
-// startNodes starts n sluice processes at the same moment on one NATS
-// cluster (R3) and one versitygw bucket, and waits until all are ready.
-func startNodes(t *testing.T, nats *e2e.NATSCluster, n int) []node {
-	t.Helper()
-	s3srv, bucket := e2e.StartS3(t)
-	storage := fmt.Sprintf("s3://%s/archive?endpoint=%s&region=us-east-1&path-style=true", bucket, s3srv.Endpoint)
-	env := []string{"AWS_ACCESS_KEY_ID=" + s3srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3srv.SecretKey, "AWS_REGION=us-east-1"}
-	nodes := make([]node, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	began := time.Now()
-	for i := range n {
-		name := fmt.Sprintf("node%d", i+1)
-		wg.Go(func() {
-			srv, err := e2e.TryStartServer(t, t.TempDir(), env, []string{"--nats-url", nats.URL(), "--replicas", "3",
-				"--storage", storage, "--node-name", name})
-			nodes[i], errs[i] = node{Server: srv, name: name}, err
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("node%d: %v", i+1, err)
-		}
-	}
-	if took := time.Since(began); took > readyWithin {
-		t.Fatalf("the %d nodes took %v to be ready (want %v)", n, took, readyWithin)
-	} else {
-		t.Logf("%d nodes started together, all ready in %v", n, took.Round(time.Millisecond))
-	}
-	return nodes
-}
 
 func videoClient(url string) *kinesisvideo.Client {
 	return kinesisvideo.New(kinesisvideo.Options{BaseEndpoint: aws.String(url), Region: "us-east-1",
@@ -77,7 +37,7 @@ func videoClient(url string) *kinesisvideo.Client {
 // acknowledged record.
 func TestClusterControlPlane(t *testing.T) {
 	nats := e2e.StartNATSCluster(t, 3)
-	nodes := startNodes(t, nats, 3)
+	nodes := e2e.StartNodes(t, nats, 3, readyWithin)
 	ctx := context.Background()
 
 	created := time.Now()
@@ -86,7 +46,7 @@ func TestClusterControlPlane(t *testing.T) {
 		name := fmt.Sprintf("data-%d", i)
 		kc := e2e.KinesisClient(nodes[i%3].URL)
 		if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(2)}); err != nil {
-			t.Fatalf("CreateStream %s on %s: %v", name, nodes[i%3].name, err)
+			t.Fatalf("CreateStream %s on %s: %v", name, nodes[i%3].Name, err)
 		}
 		data = append(data, name)
 	}
@@ -94,7 +54,7 @@ func TestClusterControlPlane(t *testing.T) {
 	for i := range 3 {
 		name := fmt.Sprintf("video-%d", i)
 		if _, err := videoClient(nodes[i].URL).CreateStream(ctx, &kinesisvideo.CreateStreamInput{StreamName: aws.String(name), DataRetentionInHours: aws.Int32(1)}); err != nil {
-			t.Fatalf("video CreateStream %s on %s: %v", name, nodes[i].name, err)
+			t.Fatalf("video CreateStream %s on %s: %v", name, nodes[i].Name, err)
 		}
 		video = append(video, name)
 	}

@@ -1,0 +1,91 @@
+package cluster
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-dev/sluice/internal/e2e"
+)
+
+// partURI matches the URI of an #EXT-X-PART line.
+var partURI = regexp.MustCompile(`#EXT-X-PART:[^\n]*URI="([^"]+)"`)
+
+// get fetches u and returns the status and body.
+func get(t *testing.T, u string) (int, []byte) {
+	t.Helper()
+	c := &http.Client{Timeout: 20 * time.Second}
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+// TestClusterLiveFromAnyNode: a camera pushed over RTSP to node 1 plays
+// as LL-HLS from node 3, which does not record it: its playlist lists
+// the parts of the open fragment, advances while the publisher goes on,
+// and its parts and init segment decode.
+func TestClusterLiveFromAnyNode(t *testing.T) {
+	e2e.RequireFFmpeg(t)
+	nats := e2e.StartNATSCluster(t, 3)
+	nodes := e2e.StartNodes(t, nats, 3, readyWithin)
+	pub := e2e.Publish(t, nodes[0].RTSP+"/cam-live", "libx264", "tcp", 20)
+	defer pub.Process.Kill()
+
+	playlist := nodes[2].URL + "/hls/cam-live/index.m3u8"
+	var first []string
+	e2e.WaitFor(t, 15*time.Second, "an LL-HLS playlist with parts on node 3", func() bool {
+		st, body := get(t, playlist)
+		if st != http.StatusOK {
+			return false
+		}
+		for _, m := range partURI.FindAllStringSubmatch(string(body), -1) {
+			first = append(first, m[1])
+		}
+		return len(first) > 0
+	})
+	// The playlist advances on node 3 while node 1 records.
+	e2e.WaitFor(t, 10*time.Second, "node 3's playlist to list a newer part", func() bool {
+		_, body := get(t, playlist)
+		ms := partURI.FindAllStringSubmatch(string(body), -1)
+		return len(ms) > 0 && ms[len(ms)-1][1] != first[len(first)-1]
+	})
+	_, body := get(t, playlist)
+	if strings.Contains(string(body), "#EXT-X-ENDLIST") {
+		t.Fatalf("node 3's live playlist ended:\n%s", body)
+	}
+	// The init segment and the newest part decode.
+	mapURI := regexp.MustCompile(`#EXT-X-MAP:URI="([^"]+)"`).FindStringSubmatch(string(body))
+	ms := partURI.FindAllStringSubmatch(string(body), -1)
+	if mapURI == nil || len(ms) == 0 {
+		t.Fatalf("no map or parts:\n%s", body)
+	}
+	base := nodes[2].URL + "/hls/cam-live/"
+	var media []byte
+	for _, u := range []string{mapURI[1], ms[len(ms)-1][1]} {
+		st, b := get(t, base+u)
+		if st != http.StatusOK || len(b) == 0 {
+			t.Fatalf("GET %s on node 3: %d (%d bytes)", u, st, len(b))
+		}
+		media = append(media, b...)
+	}
+	f := filepath.Join(t.TempDir(), "part.mp4")
+	if err := os.WriteFile(f, media, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("ffprobe", "-v", "error", "-count_packets", "-select_streams", "v", "-show_entries", "stream=codec_name,nb_read_packets", "-of", "csv=p=0", f).Output()
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(out)), "h264,") {
+		t.Fatalf("ffprobe of node 3's init + newest part: %q %v", out, err)
+	}
+	t.Logf("node 3 serves node 1's live stream: %d parts listed, newest part %s", len(ms), strings.TrimSpace(fmt.Sprint(string(out))))
+}
