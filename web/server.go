@@ -72,6 +72,8 @@ type Deps struct {
 	WebRTC *ingestwebrtc.Server
 	// Ready checks, all of which must pass for /readyz.
 	Ready []func(context.Context) error
+	// Metrics are registered with the server's own (e.g. leases held).
+	Metrics []prometheus.Collector
 }
 
 // Server is the HTTP server. New -> Serve -> (ctx cancelled) -> returns.
@@ -102,6 +104,7 @@ func New(cfg Config, deps Deps) *Server {
 				func() float64 { _, refused := v.BodyStats(); return float64(refused) }),
 		)
 	}
+	reg.MustRegister(deps.Metrics...)
 	s := &Server{cfg: cfg, deps: deps, reg: reg}
 
 	mux := http.NewServeMux()

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sluice-dev/sluice/ingest"
+	"github.com/sluice-dev/sluice/leases"
+)
+
+// Lease keys: "<kind>.<stream>" with the stream name's dots written as '='
+// (stream names are [a-zA-Z0-9_.-], so the mapping is one to one and every
+// name makes a valid key, "." and ".." included).
+const (
+	kindRecord = "record" // the node recording a stream
+	kindCamera = "camera" // the node pulling a camera
+)
+
+func leaseKey(kind, stream string) string {
+	return kind + "." + strings.ReplaceAll(stream, ".", "=")
+}
+
+// streamOfKey is leaseKey's inverse.
+func streamOfKey(key string) (kind, stream string) {
+	kind, s, _ := strings.Cut(key, ".")
+	return kind, strings.ReplaceAll(s, "=", ".")
+}
+
+// leaseNodeName is --node-name as a lease node name (no dots).
+func leaseNodeName(node string) string { return strings.ReplaceAll(node, ".", "_") }
+
+// openLeases opens this node's lease table on the node's NATS connection.
+func openLeases(ctx context.Context, nc *nats.Conn, cfg config, log *slog.Logger) (*leases.Table, error) {
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return nil, err
+	}
+	return leases.Open(ctx, js, leases.Config{
+		Node:     leaseNodeName(cfg.NodeName),
+		Replicas: cfg.Replicas,
+		Meta:     map[string]string{"public_url": cfg.PublicURL, "node_name": cfg.NodeName},
+		Logger:   log,
+	})
+}
+
+// recordOwner is the ingest.Owner of a node: the lease "record.<stream>".
+type recordOwner struct {
+	t    *leases.Table
+	lost *atomic.Int64 // leases lost (not released), for metrics
+}
+
+var _ ingest.Owner = recordOwner{}
+
+func (o recordOwner) Claim(ctx context.Context, stream string) (ingest.Ownership, error) {
+	l, err := o.t.Claim(ctx, leaseKey(kindRecord, stream))
+	var held *leases.HeldError
+	if errors.As(err, &held) {
+		return nil, &ingest.OwnedElsewhereError{Stream: stream, Node: held.Owner}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return countedLease{l, o.lost}, nil
+}
+
+// countedLease counts a lease that was lost before its release.
+type countedLease struct {
+	*leases.Lease
+	lost *atomic.Int64
+}
+
+func (l countedLease) Release(ctx context.Context) error {
+	if isClosed(l.Lost()) {
+		l.lost.Add(1)
+	}
+	return l.Lease.Release(ctx)
+}
+
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// leaseMetrics reports the leases this node holds, by kind, and those it
+// lost.
+func leaseMetrics(t *leases.Table, lost *atomic.Int64) []prometheus.Collector {
+	held := func(kind string) func() float64 {
+		return func() float64 {
+			n := 0
+			for _, k := range t.Held() {
+				if strings.HasPrefix(k, kind+".") {
+					n++
+				}
+			}
+			return float64(n)
+		}
+	}
+	var cs []prometheus.Collector
+	for _, kind := range []string{kindRecord, kindCamera} {
+		cs = append(cs, prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "sluice_leases_held",
+			Help: "Leases this node holds, by kind (record: streams it records; camera: cameras it pulls).", ConstLabels: prometheus.Labels{"kind": kind}},
+			held(kind)))
+	}
+	return append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "sluice_leases_lost_total",
+		Help: "Leases this node lost before giving them up (renewals failed or another node took them)."},
+		func() float64 { return float64(lost.Load()) }))
+}
