@@ -239,6 +239,7 @@ func (s *session) fencedIndex(in fragments.Info) (string, error) {
 			o.lastSeq = seq
 			return err // and try again
 		}
+		o.fenced.Store(true)
 		go s.Close() // another node records the stream now
 		return fmt.Errorf("%w: index fenced: fragment %s has token %d, ours is %d: %w", errStopRetry, last.Number, last.Token, o.claim.Token(), err)
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -67,16 +68,17 @@ type ownership struct {
 	done   chan struct{} // closed when the last user is done
 
 	mu      sync.Mutex
-	lastSeq uint64 // the index's last record as this node knows it
+	lastSeq uint64      // the index's last record as this node knows it
+	fenced  atomic.Bool // a newer owner wrote to the index: lost for good
 }
 
-// lost reports whether the claim was lost.
+// lost reports whether the claim was lost, or the index fenced us off.
 func (o *ownership) lost() bool {
 	select {
 	case <-o.claim.Lost():
 		return true
 	default:
-		return false
+		return o.fenced.Load()
 	}
 }
 

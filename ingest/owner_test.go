@@ -93,6 +93,18 @@ func newNodes(t *testing.T, n int) []*node {
 	return nodes
 }
 
+// createStream creates stream and waits until it takes index writes.
+func (nd *node) createStream(t *testing.T, stream string) {
+	t.Helper()
+	if _, err := nd.lib.Create(bg, fragments.StreamSpec{Name: stream, RetentionHours: 1}); err != nil {
+		t.Fatal(err)
+	}
+	streamstest.Eventually(t, 10*time.Second, func() error {
+		_, err := nd.lib.LastSeq(bg, stream)
+		return err
+	})
+}
+
 func (nd *node) open(t testing.TB, stream string) (ingest.Session, error) {
 	return nd.rec.Open(bg, stream, ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
 }
@@ -162,13 +174,7 @@ func TestFencedIndexPausedOwner(t *testing.T) {
 	nodes := newNodes(t, 2)
 	a, b := nodes[0], nodes[1]
 	ctx := bg
-	if _, err := a.lib.Create(ctx, fragments.StreamSpec{Name: "cam", RetentionHours: 1}); err != nil {
-		t.Fatal(err)
-	}
-	streamstest.Eventually(t, 10*time.Second, func() error {
-		_, err := a.lib.LastSeq(ctx, "cam")
-		return err
-	})
+	a.createStream(t, "cam")
 	start := time.Now().Truncate(time.Second)
 	frag := func(i int) fragments.Info {
 		return fragments.Info{Key: fmt.Sprintf("f%d", i), InitKey: "init", ProducerTime: start.Add(time.Duration(i) * time.Second), Duration: time.Second, Session: "s"}
@@ -237,4 +243,50 @@ func checkIndex(t *testing.T, lib *fragments.Library, stream string, n int) []fr
 		}
 	}
 	return got
+}
+
+// TestRecorderContinuesAfterAStrayWrite: a previous owner, paused past its
+// lease, indexes one more fragment after the new owner's recorder took the
+// stream but before its first write. The new owner's write is refused by
+// the fence, it sees the stray record's lower token and continues after
+// it; its session goes on.
+func TestRecorderContinuesAfterAStrayWrite(t *testing.T) {
+	nodes := newNodes(t, 2)
+	a, b := nodes[0], nodes[1]
+	ctx := bg
+	a.createStream(t, "cam")
+	la, err := a.table.Claim(ctx, "record.cam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-10 * time.Minute)
+	stray := func(i int) fragments.Info {
+		return fragments.Info{Key: fmt.Sprintf("a%d", i), InitKey: "init", ProducerTime: past.Add(time.Duration(i) * time.Minute), Duration: time.Second}
+	}
+	fa := fragments.Fence{Token: la.Token()}
+	if _, fa.LastSeq, err = a.lib.AppendFenced(ctx, "cam", stray(0), fa); err != nil {
+		t.Fatal(err)
+	}
+	a.leaseNC.Close() // A is paused
+
+	var s ingest.Session
+	streamstest.Eventually(t, 10*time.Second, func() (err error) {
+		s, err = b.open(t, "cam")
+		return err
+	})
+	if _, _, err := a.lib.AppendFenced(ctx, "cam", stray(1), fa); err != nil {
+		t.Fatalf("the stray write (before the new owner wrote): %v", err)
+	}
+	fragmentstest.Feed(t, time.Now(), false, s.Write)
+	select {
+	case <-s.(interface{ Ended() <-chan struct{} }).Ended():
+		t.Fatal("the new owner's session ended")
+	default:
+	}
+	s.Close()
+	b.rec.Close(bg)
+	got := checkIndex(t, b.lib, "cam", 3)
+	if got[0].Key != "a0" || got[1].Key != "a1" || got[2].Token <= la.Token() {
+		t.Fatalf("index starts %s, %s, then token %d; want a0, a1, then the new owner's", got[0].Key, got[1].Key, got[2].Token)
+	}
 }

@@ -190,6 +190,9 @@ func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks [
 	r.mu.Unlock()
 	r.hub.Publish(stream, s.id, s.since)
 	go s.archive()
+	if own != nil && own.lost() { // lost before the session was registered:
+		s.Close() // it ends at once (Ended), as it would have a moment later
+	}
 	r.log.Info("recording", "stream", stream, "session", s.id, "source", src.Kind, "remote", src.Remote, "tracks", len(tracks))
 	return s, nil
 }

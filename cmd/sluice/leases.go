@@ -62,12 +62,27 @@ func (o recordOwner) Claim(ctx context.Context, stream string) (ingest.Ownership
 	l, err := o.t.Claim(ctx, leaseKey(kindRecord, stream))
 	var held *leases.HeldError
 	if errors.As(err, &held) {
-		return nil, &ingest.OwnedElsewhereError{Stream: stream, Node: held.Owner}
+		return nil, &ingest.OwnedElsewhereError{Stream: stream, Node: o.nodeName(ctx, held.Owner)}
 	}
 	if err != nil {
 		return nil, err
 	}
 	return countedLease{l, o.lost}, nil
+}
+
+// nodeName returns the --node-name of the node whose lease name is name
+// (leaseNodeName changed its dots), as its heartbeat publishes it.
+func (o recordOwner) nodeName(ctx context.Context, name string) string {
+	ns, err := o.t.Nodes(ctx)
+	if err != nil {
+		return name
+	}
+	for _, n := range ns {
+		if n.Name == name && n.Meta["node_name"] != "" {
+			return n.Meta["node_name"]
+		}
+	}
+	return name
 }
 
 // countedLease counts a lease that was lost before its release.

@@ -14,6 +14,7 @@ import (
 	"github.com/bluenviron/gortsplib/v4/pkg/description"
 	"github.com/bluenviron/gortsplib/v4/pkg/format"
 	"github.com/bluenviron/gortsplib/v4/pkg/liberrors"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/sluice-dev/sluice/fragments"
@@ -32,6 +33,7 @@ import (
 // RTSP server, a puller and the cameras, as serve wires them.
 type testNode struct {
 	name   string
+	nc     *nats.Conn // closing it kills the node for the others
 	lib    *fragments.Library
 	table  *leases.Table
 	rec    *ingest.Recorder
@@ -81,8 +83,9 @@ func (tc *testCluster) node(name string, flags ...rtsp.Camera) *testNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &testNode{name: name, lib: fragments.NewLibrary(core, fragments.LibraryConfig{})}
-	n.table, err = leases.Open(ctx, js, leases.Config{Node: name, TTL: 2 * time.Second, Logger: log})
+	n := &testNode{name: name, nc: nc, lib: fragments.NewLibrary(core, fragments.LibraryConfig{})}
+	n.table, err = leases.Open(ctx, js, leases.Config{Node: name, TTL: 2 * time.Second, Logger: log,
+		Meta: map[string]string{"node_name": name}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,6 +233,38 @@ func TestCamerasPulledOnceAndHandedOver(t *testing.T) {
 		return nil
 	})
 	checkNoOverlap(t, other.lib, "gate")
+}
+
+// TestCameraFailsOverWhenItsNodeDies: the pulling node is cut off from
+// NATS (as if it died); within about the lease TTL (2 s here) the other
+// node pulls the camera.
+func TestCameraFailsOverWhenItsNodeDies(t *testing.T) {
+	cam := rtsptest.StartFakeCam(t)
+	gate := rtsp.Camera{Stream: "gate", URL: cam.URL(""), Transport: "tcp"}
+	tc := newTestCluster(t)
+	nodes := []*testNode{tc.node("n0", gate), tc.node("n1", gate)}
+	var dead, other *testNode
+	streamstest.Eventually(t, 20*time.Second, func() error {
+		for i, n := range nodes {
+			if len(n.streaming()) == 1 {
+				dead, other = n, nodes[1-i]
+				return nil
+			}
+		}
+		return errors.New("nobody pulls gate")
+	})
+	died := time.Now()
+	dead.nc.Close()
+	streamstest.Eventually(t, 20*time.Second, func() error {
+		if s := other.streaming(); len(s) != 1 {
+			return fmt.Errorf("%s streams %v; want gate", other.name, s)
+		}
+		if s := dead.streaming(); len(s) != 0 {
+			return fmt.Errorf("the dead node %s still streams %v", dead.name, s)
+		}
+		return nil
+	})
+	t.Logf("failover took %v (lease TTL 2 s)", time.Since(died))
 }
 
 // checkNoOverlap checks that the stream's index has no fragment starting
