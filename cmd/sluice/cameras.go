@@ -42,6 +42,9 @@ type cameras struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
+	// pullMu serializes what changes the puller (start, stop, restart),
+	// so that a restart never revives a camera whose lease just ended.
+	pullMu  sync.Mutex
 	mu      sync.Mutex
 	wanted  map[string]rtsp.Camera // by lease key
 	pulling map[string]rtsp.Camera // by lease key: started here (and the camera as started)
@@ -138,6 +141,7 @@ func (c *cameras) refresh(ctx context.Context) error {
 	for _, k := range kept {
 		wanted[leaseKey(kindCamera, k.Stream)] = rtsp.Camera{Stream: k.Stream, URL: k.URL, Transport: k.Transport}
 	}
+	c.pullMu.Lock()
 	c.mu.Lock()
 	changed := !maps.Equal(wanted, c.wanted)
 	c.wanted = wanted
@@ -153,6 +157,7 @@ func (c *cameras) refresh(ctx context.Context) error {
 		c.puller.Remove(cam.Stream)
 		c.add(cam)
 	}
+	c.pullMu.Unlock()
 	if changed {
 		c.as.Set(slices.Collect(maps.Keys(wanted)))
 	}
@@ -162,6 +167,8 @@ func (c *cameras) refresh(ctx context.Context) error {
 // startPull runs on the Assigner's goroutine when this node takes a
 // camera's lease.
 func (c *cameras) startPull(key string, l *leases.Lease) {
+	c.pullMu.Lock()
+	defer c.pullMu.Unlock()
 	c.mu.Lock()
 	cam, ok := c.wanted[key]
 	if ok {
@@ -184,6 +191,8 @@ func (c *cameras) add(cam rtsp.Camera) {
 // stopPull runs on the Assigner's goroutine: the pull has stopped when it
 // returns (the lease is released next).
 func (c *cameras) stopPull(key string) {
+	c.pullMu.Lock()
+	defer c.pullMu.Unlock()
 	c.mu.Lock()
 	cam, ok := c.pulling[key]
 	l := c.held[key]
