@@ -8,4 +8,7 @@ var (
 	ErrUnsupportedCodec = errors.New("unsupported codec")
 	// ErrNotFound is returned when a video stream or fragment does not exist.
 	ErrNotFound = errors.New("not found")
+	// ErrPullExists is returned by AddPull when the stream already pulls
+	// from another camera.
+	ErrPullExists = errors.New("the stream already pulls another camera")
 )

@@ -28,6 +28,9 @@ type Info struct {
 	SessionIndex  int         // the fragment's index in its session (Fragment.Index)
 	Samples       map[int]int // by track ID
 	Tracks        []TrackInfo // shared between the Infos of a listing: read only
+	// Token is the lease token of the node that recorded the fragment
+	// (AppendFenced); 0 when the write was not fenced.
+	Token uint64
 }
 
 // End is the producer time at which the fragment ends.
@@ -51,11 +54,53 @@ func (l *Library) Append(ctx context.Context, stream string, in Info) (string, e
 	if res[0].Err != nil {
 		return "", res[0].Err
 	}
-	number := res[0].SequenceNumber
+	l.appended(ctx, stream, res[0].SequenceNumber)
+	return res[0].SequenceNumber, nil
+}
+
+// Fence makes an index write conditional: it lands only if the last record
+// of the stream's index is still LastSeq, so that two writers (an owner
+// that was paused past its lease, and the next owner) never interleave.
+type Fence struct {
+	// LastSeq is the message sequence of the index's last record as the
+	// writer knows it: LastSeq when it took over the stream, then the seq
+	// each AppendFenced returned.
+	LastSeq uint64
+	// Token is the writer's lease token, stored in the record (Info.Token)
+	// so that a writer refused by the fence can tell an older writer's
+	// stray record (lower token) from a newer owner's.
+	Token uint64
+}
+
+// AppendFenced is Append under a fence: it writes in with f.Token and
+// returns the record's number and message sequence (the next
+// Fence.LastSeq). When another record was indexed after f.LastSeq it
+// writes nothing and returns an error matching streams.ErrFenced.
+func (l *Library) AppendFenced(ctx context.Context, stream string, in Info, f Fence) (number string, seq uint64, err error) {
+	in.Token = f.Token
+	res, err := l.core.PutFenced(ctx, stream, streams.PutEntry{PartitionKey: "f", Data: encodeRecord(in)}, f.LastSeq)
+	if err != nil {
+		return "", 0, err
+	}
+	if res.Err != nil {
+		return "", 0, res.Err
+	}
+	l.appended(ctx, stream, res.SequenceNumber)
+	seq, _ = streams.SequenceMessage(res.SequenceNumber)
+	return res.SequenceNumber, seq, nil
+}
+
+// LastSeq returns the message sequence of the last record ever written to
+// a stream's index (0 when none was): a new writer's first Fence.LastSeq.
+func (l *Library) LastSeq(ctx context.Context, stream string) (uint64, error) {
+	return l.core.ShardLastSequence(ctx, stream, indexShard)
+}
+
+// appended warms the cache after an append of number.
+func (l *Library) appended(ctx context.Context, stream, number string) {
 	if seq, ok := streams.SequenceMessage(number); ok && l.cache != nil && (seq+1)%blockMessages == 0 {
 		l.warm(ctx, stream, seq-(blockMessages-1))
 	}
-	return number, nil
 }
 
 // warm reads the index block that starts at message from, which an

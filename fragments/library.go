@@ -296,6 +296,29 @@ func (l *Library) SetPull(ctx context.Context, stream, url, transport string) er
 	})
 }
 
+// AddPull records the camera a stream pulls from unless it has one: the
+// same camera again (url and transport) changes nothing and reports added
+// false; another camera is ErrPullExists. The check and the change are one
+// compare-and-set on the stream's metadata, so two nodes adding cameras
+// to one stream at once cannot both succeed.
+func (l *Library) AddPull(ctx context.Context, stream, url, transport string) (added bool, err error) {
+	errSame := errors.New("same camera")
+	err = l.core.SetAttributes(ctx, stream, func(a map[string]string) error {
+		switch have := a[attrPullURL]; {
+		case have == url && a[attrPullTransport] == transport:
+			return errSame
+		case have != "":
+			return ErrPullExists
+		}
+		a[attrPullURL], a[attrPullTransport] = url, transport
+		return nil
+	})
+	if errors.Is(err, errSame) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Pulls lists the cameras recorded with SetPull, by stream name.
 func (l *Library) Pulls(ctx context.Context) ([]Pull, error) {
 	all, err := l.core.ListStreams(ctx)

@@ -22,6 +22,8 @@ import (
 //     string key | string init | string session
 //     uvarint n | n x (uvarint track_id | uvarint samples), by track ID
 //     uvarint n | n x track
+//     uvarint token (the writer's lease token, 0: unfenced; absent in
+//     records of earlier builds)
 //
 //     where a string is uvarint length then bytes, and a track is
 //     uvarint id | string kind | string codec | string name |
@@ -101,7 +103,7 @@ func encodeRecord(in Info) []byte {
 			b = binary.AppendUvarint(b, uint64(max(v, 0)))
 		}
 	}
-	return b
+	return binary.AppendUvarint(b, in.Token)
 }
 
 func appendString(b []byte, s string) []byte {
@@ -200,6 +202,14 @@ func (d *recordDecoder) decodeBinary(b []byte) (Info, error) {
 		if r.err == nil {
 			d.tracksRaw, d.tracks = append(d.tracksRaw[:0], b[start:r.off]...), tracks
 			in.Tracks = tracks
+		}
+	}
+	if r.err == nil && r.off < len(b) {
+		v, n := binary.Uvarint(b[r.off:])
+		if n <= 0 {
+			r.fail("token")
+		} else {
+			in.Token, r.off = v, r.off+n
 		}
 	}
 	if r.err != nil {

@@ -23,6 +23,7 @@ var recordCases = []Info{
 	{
 		Key: "k", ProducerTime: time.Unix(0, -5).UTC(), ServerTime: time.Unix(0, 1).UTC(), Discontinuity: true,
 		Duration: time.Nanosecond, Samples: map[int]int{7: 0}, Tracks: []TrackInfo{{ID: 3, Kind: "audio", Name: "Opus", Codec: "opus"}},
+		Token: 1 << 40,
 	},
 }
 

@@ -2,12 +2,14 @@ package ingest
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest/relay"
+	"github.com/sluice-dev/sluice/streams"
 )
 
 // session is one publishing session: the writer on the front end's
@@ -36,6 +38,8 @@ type session struct {
 	state     *streamState  // guarded by r.mu
 	closeOnce sync.Once
 	pub       *relay.Publisher // relay: live viewers; nil without a relay
+	own       *ownership       // with an Owner: the stream's claim and index fence
+	ended     chan struct{}    // closed by Close
 }
 
 // initTouchEvery: an init segment still in use is written again this often,
@@ -58,6 +62,11 @@ func (s *session) Write(u fragments.Unit) {
 // relay.Publisher.SetKeyframeRequester. Without a relay it does nothing.
 func (s *session) SetKeyframeRequester(fn func()) { s.pub.SetKeyframeRequester(fn) }
 
+// Ended returns a channel closed when the session has ended: the front end
+// closed it, or the recorder did because this node no longer owns the
+// stream (the front end then drops its publisher).
+func (s *session) Ended() <-chan struct{} { return s.ended }
+
 // Close implements Session.
 func (s *session) Close() {
 	s.closeOnce.Do(func() {
@@ -75,6 +84,7 @@ func (s *session) Close() {
 		r.mu.Unlock()
 		r.hub.Unpublish(s.stream, s.id)
 		r.log.Info("session ended", "stream", s.stream, "session", s.id, "fragments", s.frags, "bytes", s.bytes)
+		close(s.ended)
 	})
 }
 
@@ -109,12 +119,18 @@ func (s *session) status() Status {
 func (s *session) archive() {
 	defer s.r.wg.Done()
 	defer close(s.done)
+	defer s.r.release(s.own) // once every fragment is indexed
 	if s.prev != nil {
 		<-s.prev // index after the previous session of the stream
 	}
 	prefix := fragments.MediaPrefix(s.info)
 	inits := map[string]time.Time{} // init ID -> last written
+	dropped := 0
 	for f := range s.queue {
+		if s.own != nil && s.own.lost() {
+			dropped++ // not ours to index any more
+			continue
+		}
 		if s.retentionHours() == 0 {
 			continue // live only: nothing is archived
 		}
@@ -142,6 +158,9 @@ func (s *session) archive() {
 		}
 		s.r.hub.Indexed(s.stream, s.id, f.Index, number)
 	}
+	if dropped > 0 {
+		s.r.log.Warn("fragments dropped: the recording ownership was lost", "stream", s.stream, "session", s.id, "fragments", dropped)
+	}
 }
 
 func (s *session) retentionHours() int {
@@ -167,6 +186,9 @@ func (s *session) putFragment(key string, f *fragments.Fragment) error {
 }
 
 func (s *session) index(in fragments.Info) (string, error) {
+	if s.own != nil {
+		return s.fencedIndex(in)
+	}
 	var number string
 	err := retry(s.r, func() error {
 		n, err := s.r.lib.Append(s.r.ctx, s.stream, in)
@@ -176,11 +198,59 @@ func (s *session) index(in fragments.Info) (string, error) {
 	return number, err
 }
 
+// errStopRetry wraps the errors that retry gives up on at once.
+var errStopRetry = errors.New("not retried")
+
+// fencedIndex indexes in under the stream's fence: only if the index's
+// last record is the one this node last wrote (or found when it claimed
+// the stream). When another record came first, its token decides: a lower
+// one is a stray write of a previous owner that was paused past its claim
+// (we continue after it); an equal or higher one means another node owns
+// the stream now, and this session stops.
+func (s *session) fencedIndex(in fragments.Info) (string, error) {
+	o := s.own
+	var number string
+	err := retry(s.r, func() error {
+		if o.lost() {
+			return fmt.Errorf("%w: the recording ownership was lost", errStopRetry)
+		}
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		n, seq, err := s.r.lib.AppendFenced(s.r.ctx, s.stream, in, fragments.Fence{LastSeq: o.lastSeq, Token: o.claim.Token()})
+		if err == nil {
+			number, o.lastSeq = n, seq
+			return nil
+		}
+		if !errors.Is(err, streams.ErrFenced) {
+			return err
+		}
+		last, ok, lerr := s.r.lib.Last(s.r.ctx, s.stream)
+		if lerr != nil {
+			return lerr
+		}
+		if !ok || last.Token < o.claim.Token() {
+			seq, _ := streams.SequenceMessage(last.Number)
+			if !ok { // past retention already
+				if seq, lerr = s.r.lib.LastSeq(s.r.ctx, s.stream); lerr != nil {
+					return lerr
+				}
+			}
+			s.r.log.Warn("index: a previous owner indexed after our claim; continuing after its record", "stream", s.stream, "its_token", last.Token, "our_token", o.claim.Token(), "fragment", last.Number)
+			o.lastSeq = seq
+			return err // and try again
+		}
+		o.fenced.Store(true)
+		go s.Close() // another node records the stream now
+		return fmt.Errorf("%w: index fenced: fragment %s has token %d, ours is %d: %w", errStopRetry, last.Number, last.Token, o.claim.Token(), err)
+	})
+	return number, err
+}
+
 func retry(r *Recorder, fn func() error) error {
 	var err error
 	wait := 100 * time.Millisecond
 	for attempt := 0; attempt < 8; attempt++ {
-		if err = fn(); err == nil || r.ctx.Err() != nil {
+		if err = fn(); err == nil || r.ctx.Err() != nil || errors.Is(err, errStopRetry) {
 			return err
 		}
 		select {

@@ -36,6 +36,11 @@ type RecorderConfig struct {
 	// Relay, when set, also receives every session's access units, as
 	// they arrive, for live viewers (WHEP); nil relays nothing.
 	Relay *relay.Relay
+	// Owner, when set, makes every session claim its stream first (one
+	// node records a stream at a time, see Owner) and fences the session's
+	// index writes with the claim's token; nil: this node records
+	// whatever is published to it (a single node).
+	Owner Owner
 }
 
 // Recorder turns publishing sessions into archived, indexed fragments and
@@ -54,6 +59,7 @@ type Recorder struct {
 	mu      sync.Mutex
 	active  map[string]*session
 	streams map[string]*streamState
+	owned   map[string]*ownership // with an Owner: the streams this node holds
 }
 
 // streamState is what the recorder remembers of a stream between sessions.
@@ -74,7 +80,7 @@ func NewRecorder(lib *fragments.Library, bucket storage.Bucket, hub *fragments.H
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	r := &Recorder{lib: lib, bucket: bucket, hub: hub, cfg: cfg, log: cfg.Logger.With("component", "recorder"), active: map[string]*session{}, streams: map[string]*streamState{}}
+	r := &Recorder{lib: lib, bucket: bucket, hub: hub, cfg: cfg, log: cfg.Logger.With("component", "recorder"), active: map[string]*session{}, streams: map[string]*streamState{}, owned: map[string]*ownership{}}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
 	return r
 }
@@ -105,15 +111,32 @@ func (r *Recorder) Close(ctx context.Context) {
 // Open starts a session of stream with the given tracks. Tracks whose codec
 // cannot be recorded must have been removed by the caller; an empty list
 // is ErrNoTracks. ErrUnknownStream when the stream does not exist and
-// AutoCreate is off; ErrBusy when it already has a publisher.
-func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks []fragments.Track) (Session, error) {
+// AutoCreate is off; ErrBusy when it already has a publisher on this node;
+// with an Owner, an *OwnedElsewhereError when another node records it.
+// The session ends by itself (Ended closes) when the ownership is lost.
+func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks []fragments.Track) (_ Session, err error) {
 	if len(tracks) == 0 {
 		return nil, ErrNoTracks
+	}
+	r.mu.Lock()
+	_, busy := r.active[stream]
+	r.mu.Unlock()
+	if busy {
+		return nil, fmt.Errorf("%w: %s", ErrBusy, stream)
 	}
 	info, err := r.ensureStream(ctx, stream, tracks)
 	if err != nil {
 		return nil, err
 	}
+	own, err := r.acquire(ctx, stream)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			r.release(own)
+		}
+	}()
 	last, hasLast, err := r.lib.Last(ctx, stream)
 	if err != nil {
 		return nil, fmt.Errorf("reading the index of %s: %w", stream, err)
@@ -122,7 +145,7 @@ func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks [
 	if hasLast {
 		notBefore = last.End()
 	}
-	s := &session{r: r, stream: stream, info: info, id: newSessionID(), src: src, since: time.Now()}
+	s := &session{r: r, stream: stream, info: info, id: newSessionID(), src: src, since: time.Now(), own: own, ended: make(chan struct{})}
 	s.queue = make(chan *fragments.Fragment, r.cfg.QueueFragments)
 	s.done = make(chan struct{})
 	cfg := fragments.WriterConfig{
@@ -167,6 +190,9 @@ func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks [
 	r.mu.Unlock()
 	r.hub.Publish(stream, s.id, s.since)
 	go s.archive()
+	if own != nil && own.lost() { // lost before the session was registered:
+		s.Close() // it ends at once (Ended), as it would have a moment later
+	}
 	r.log.Info("recording", "stream", stream, "session", s.id, "source", src.Kind, "remote", src.Remote, "tracks", len(tracks))
 	return s, nil
 }

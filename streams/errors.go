@@ -33,6 +33,10 @@ var (
 	// ErrUnavailable: the underlying JetStream could not serve the call;
 	// retrying later may succeed.
 	ErrUnavailable = errors.New("stream core unavailable")
+	// ErrFenced: a PutFenced found records past the sequence it expected:
+	// another writer appended meanwhile. Never returned by the AWS APIs'
+	// calls.
+	ErrFenced = errors.New("fenced")
 )
 
 // Error carries one of the sentinel kinds above and the message that AWS

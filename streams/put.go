@@ -22,6 +22,45 @@ import (
 // and the embedded server's sync setting for what that survives). Records of
 // one call that land on the same shard are stored in the order given.
 func (c *Core) PutRecords(ctx context.Context, name string, entries []PutEntry) ([]PutResult, error) {
+	return c.put(ctx, name, entries, nil)
+}
+
+// PutFenced writes one record, only if the last message of the shard that
+// owns it is still lastSeq (0: a shard never written to): a conditional
+// append on JetStream's expected last sequence, for a single writer that
+// must never interleave with another (the fragment index of a video
+// stream, fenced by a lease). The record's result carries ErrFenced when
+// the shard has moved on; SequenceMessage of its SequenceNumber is the
+// lastSeq of the writer's next PutFenced. Other errors as PutRecords.
+func (c *Core) PutFenced(ctx context.Context, name string, e PutEntry, lastSeq uint64) (PutResult, error) {
+	res, err := c.put(ctx, name, []PutEntry{e}, []jetstream.PublishOpt{jetstream.WithExpectLastSequence(lastSeq)})
+	if err != nil {
+		return PutResult{}, err
+	}
+	return res[0], nil
+}
+
+// ShardLastSequence returns the JetStream sequence of the last message
+// ever stored in a shard (0 when none was), which stays put when retention
+// removes messages: the lastSeq of a first PutFenced.
+func (c *Core) ShardLastSequence(ctx context.Context, name, shardIDStr string) (uint64, error) {
+	cc, err := c.writable(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	idx, valid := parseShardID(shardIDStr)
+	if !valid || cc.meta.shard(idx) == nil {
+		return 0, errf(ErrNotFound, "Shard %s in stream %s under account %s does not exist", shardIDStr, name, c.cfg.AccountID)
+	}
+	st, err := c.shardState(ctx, cc.meta, idx)
+	if err != nil {
+		return 0, err
+	}
+	return st.LastSeq, nil
+}
+
+// put is PutRecords with publish options for every message.
+func (c *Core) put(ctx context.Context, name string, entries []PutEntry, opts []jetstream.PublishOpt) ([]PutResult, error) {
 	cc, err := c.writable(ctx, name)
 	if err != nil {
 		return nil, err
@@ -58,7 +97,7 @@ func (c *Core) PutRecords(ctx context.Context, name string, entries []PutEntry) 
 	// those records are routed again with fresh metadata.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		retry := c.publish(ctx, cc, entries, keys, todo, results)
+		retry := c.publish(ctx, cc, entries, keys, todo, results, opts)
 		if len(retry) == 0 {
 			c.count(name, entries, results)
 			return results, nil
@@ -107,7 +146,7 @@ func (cc *cached) route(k HashKey) (shardMeta, bool) {
 // returns the indexes that must be routed again. The entries for one shard
 // go in as few messages as the payload limit allows (usually one), in the
 // order given, so they get consecutive sequence numbers.
-func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys []HashKey, todo []int, results []PutResult) (retry []int) {
+func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys []HashKey, todo []int, results []PutResult, opts []jetstream.PublishOpt) (retry []int) {
 	type group struct {
 		shard   int
 		members []int
@@ -164,7 +203,7 @@ func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys
 			members := g.members[start:end]
 			start = end
 			msg := &nats.Msg{Subject: c.jsSubject(cc.meta.ID, g.shard), Data: bb.bytes()}
-			fut, err := c.js.PublishMsgAsync(msg)
+			fut, err := c.js.PublishMsgAsync(msg, opts...)
 			if err != nil {
 				for _, i := range members {
 					results[i] = PutResult{ShardID: shardID(g.shard), Err: errf(ErrUnavailable, "publishing: %v", err)}
@@ -183,6 +222,12 @@ func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys
 		case err := <-p.fut.Err():
 			if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) {
 				retry = append(retry, p.members...)
+				continue
+			}
+			if wrongLastSequence(err) {
+				for _, i := range p.members {
+					results[i] = PutResult{ShardID: shardID(p.shard), Err: errf(ErrFenced, "%s of stream %s has records past the expected sequence", shardID(p.shard), cc.meta.Name)}
+				}
 				continue
 			}
 			for _, i := range p.members {
@@ -229,4 +274,12 @@ func (c *Core) count(name string, entries []PutEntry, results []PutResult) {
 			s.Bytes.Add(uint64(len(entries[i].Data) + len(entries[i].PartitionKey)))
 		}
 	}
+}
+
+// wrongLastSequence reports JetStream refusing a publish whose expected
+// last sequence is not the stream's (10071; 10164 on replicated streams).
+func wrongLastSequence(err error) bool {
+	var api *jetstream.APIError
+	return errors.As(err, &api) && (api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		api.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }

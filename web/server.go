@@ -72,6 +72,11 @@ type Deps struct {
 	WebRTC *ingestwebrtc.Server
 	// Ready checks, all of which must pass for /readyz.
 	Ready []func(context.Context) error
+	// Cluster is the view of the cluster for /api/v1/cluster and the
+	// stream lists (which node records what); nil: this node alone.
+	Cluster api.Cluster
+	// Metrics are registered with the server's own (e.g. leases held).
+	Metrics []prometheus.Collector
 }
 
 // Server is the HTTP server. New -> Serve -> (ctx cancelled) -> returns.
@@ -102,6 +107,7 @@ func New(cfg Config, deps Deps) *Server {
 				func() float64 { _, refused := v.BodyStats(); return float64(refused) }),
 		)
 	}
+	reg.MustRegister(deps.Metrics...)
 	s := &Server{cfg: cfg, deps: deps, reg: reg}
 
 	mux := http.NewServeMux()
@@ -127,7 +133,7 @@ func New(cfg Config, deps Deps) *Server {
 	hlsRoutes(mux, deps, cfg.Auth)
 	mux.Handle("GET /getClip.mp4", clipLink(deps.Signer, policies(cfg.Auth), kv)) // kv itself: the token is the credential
 	mux.Handle("/api/v1/", api.New(api.Deps{
-		Cameras: deps.Cameras, Recordings: deps.Recordings, Video: deps.Video, Playback: deps.Playback,
+		Cameras: deps.Cameras, Recordings: deps.Recordings, Video: deps.Video, Playback: deps.Playback, Cluster: deps.Cluster,
 		Signer: deps.Signer, Data: deps.Streams, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Auth: cfg.Auth,
 	}))
 	if cfg.Auth != nil {

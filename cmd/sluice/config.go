@@ -36,6 +36,7 @@ type config struct {
 	Replicas   int
 	Durability string
 	NodeName   string
+	LeaseTTL   time.Duration
 
 	Region           string
 	AccountID        string
@@ -109,6 +110,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.NATSTLSCA, "nats-tls-ca", "", "PEM CA certificates that sign the NATS servers' certificates (TLS to --nats-url)")
 	fs.StringVar(&c.NATSCert, "nats-tls-cert", "", "PEM client certificate for NATS servers that verify clients (with --nats-tls-key)")
 	fs.StringVar(&c.NATSKey, "nats-tls-key", "", "PEM key of --nats-tls-cert")
+	fs.DurationVar(&c.LeaseTTL, "lease-ttl", 10*time.Second, "cluster: how long a node's leases (the streams it records, the cameras it pulls) outlive it before another node takes them over; renewed every third of it; whole seconds")
 	fs.StringVar(&c.NodeName, "node-name", "", "this node's name in a cluster: logs, leases, /api/v1/cluster (default: the host name); letters, digits, '-', '_' and '.'")
 	fs.IntVar(&c.Replicas, "replicas", 1, "JetStream replicas of every shard and of the metadata (needs an external cluster of at least that many servers above 1)")
 	fs.StringVar(&c.Durability, "durability", durabilityProcess, "embedded JetStream: 'process' (an acknowledged write survives a process crash or kill; the disk is synced every 2 minutes) or 'fsync' (every write is fsynced before it is acknowledged: survives power loss, much slower)")
@@ -250,6 +252,9 @@ func (c *config) validate() []error {
 	}
 	if !validNodeName(c.NodeName) {
 		bad("node-name", "%q: 1 to 64 letters, digits, '-', '_' or '.'", c.NodeName)
+	}
+	if c.LeaseTTL < time.Second || c.LeaseTTL%time.Second != 0 {
+		bad("lease-ttl", "must be whole seconds, at least 1s, got %s", c.LeaseTTL)
 	}
 	if c.Replicas < 1 || c.Replicas > 5 {
 		bad("replicas", "must be 1 to 5, got %d", c.Replicas)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -72,6 +73,16 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	defer archive.Close()
 
+	// Leases: which node records a stream and pulls a camera. Closed
+	// last (deferred first): after the recorder and the puller stopped,
+	// so that every lease is released once its work is done.
+	table, err := openLeases(octx, nc, cfg, log)
+	if err != nil {
+		return fmt.Errorf("leases: %w", err)
+	}
+	defer func() { _ = table.Close() }()
+	var lostLeases atomic.Int64
+
 	hub := fragments.NewHub(0)
 	// Live edges across nodes: viewers here of streams recorded elsewhere
 	// read a mirror of the recorder's hub (package edge).
@@ -92,6 +103,7 @@ func serve(ctx context.Context, cfg config) error {
 		MaxDuration:          cfg.FragmentMaxDuration,
 		PartDuration:         cfg.PartDuration,
 		Logger:               log,
+		Owner:                recordOwner{t: table, lost: &lostLeases},
 	})
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
@@ -148,7 +160,7 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	puller := rtsp.NewPuller(rtsp.PullerConfig{Logger: log, OutboundAllow: outbound}, recorder)
 	defer puller.Close() // before the recorder closes
-	cams := &cameras{puller: puller, library: library, retention: cfg.AutoCreateRetention, log: log}
+	cams := &cameras{puller: puller, library: library, leases: table, retention: cfg.AutoCreateRetention, log: log, lost: &lostLeases}
 	var flagCams []rtsp.Camera
 	for _, v := range cfg.Cameras {
 		cam, _ := parseCameraFlag(v) // checked by validate
@@ -157,6 +169,7 @@ func serve(ctx context.Context, cfg config) error {
 	if err := cams.start(octx, flagCams); err != nil {
 		return err
 	}
+	defer cams.close() // first: hands the cameras over
 
 	var webrtcSrv *ingestwebrtc.Server
 	if cfg.WebRTCAddr != "" {
@@ -195,8 +208,10 @@ func serve(ctx context.Context, cfg config) error {
 		Streams: data, Video: library, Archive: archive,
 		Playback: source, Signer: signer,
 		Cameras: cams, Recordings: recorder,
-		WebRTC: webrtcSrv,
-		Ready:  []func(context.Context) error{data.Ready, videoCore.Ready},
+		WebRTC:  webrtcSrv,
+		Ready:   []func(context.Context) error{data.Ready, videoCore.Ready},
+		Metrics: leaseMetrics(table, &lostLeases),
+		Cluster: clusterView{t: table},
 	})
 	err = srv.Serve(ctx, func(a net.Addr) {
 		log.Info("sluice serving", "version", version, "http", a.String(), "tls", cfg.certs != nil, "rtsp", rtspSrv.Addr().String(), "rtsps", rtspsAddr,

@@ -166,6 +166,7 @@ func (c *camera) session(ctx context.Context, p *Puller, log *slog.Logger) (stre
 		return false, fmt.Errorf("recorder: %w", err)
 	}
 	f.start(sess)
+	onEnded(sess, client.Close) // the recorder stopped: end the pull
 	defer func() {
 		client.Close() // no packet after this
 		st := f.close()

@@ -25,8 +25,11 @@
 //
 // Refusals carry their reason in the RTSP reason phrase, which clients
 // show: 400 (bad stream name), 401 (Authenticate), 404
-// (ingest.ErrUnknownStream), 415 (no supported track), 455
-// (ingest.ErrBusy), 500 (anything else; details only in the log).
+// (ingest.ErrUnknownStream), 415 (no supported track), 453 (another
+// node records the stream: ingest.OwnedElsewhereError, naming it), 455
+// (ingest.ErrBusy), 500 (anything else; details only in the log). A
+// session that the recorder ends by itself (this node lost the stream's
+// ownership) closes the publisher's connection, or the camera's.
 //
 // Bad input is never fatal: undecodable packets are counted and logged at
 // debug level, a decoder panic is recovered. Camera passwords never leave

@@ -141,6 +141,7 @@ func (h *handler) OnRecord(ctx *gortsplib.ServerHandlerOnRecordCtx) (*base.Respo
 		return res, nil
 	}
 	f.start(sess)
+	onEnded(sess, ctx.Session.Close) // the recorder stopped: drop the publisher
 	p.feed, p.udp = f, strings.HasPrefix(transport, "udp")
 	for _, t := range p.set.tracks {
 		ctx.Session.OnPacketRTP(t.media, t.format, func(pkt *rtp.Packet) { f.packet(t, pkt) })

@@ -31,6 +31,12 @@ type Streams interface {
 	Describe(ctx context.Context, name string) (fragments.Stream, error)
 }
 
+// ender is the optional ability of an ingest.Session to end by itself
+// (this node lost the stream's ownership): Ended is then closed.
+type ender interface {
+	Ended() <-chan struct{}
+}
+
 // keyframeRequester is the optional ability of an ingest.Session to pass
 // keyframe requests from live viewers to its source.
 type keyframeRequester interface {

@@ -194,6 +194,8 @@ func (w *whipSession) openRecording(ctx context.Context) error {
 		return httpErr(http.StatusNotFound, "%v", err)
 	case errors.Is(err, ingest.ErrBusy):
 		return httpErr(http.StatusConflict, "stream %s already has a publisher", w.stream)
+	case errors.Is(err, ingest.ErrOwnedElsewhere):
+		return httpErr(http.StatusConflict, "%v; publish there, or here once it stops", err)
 	case errors.Is(err, ingest.ErrNoTracks):
 		return httpErr(http.StatusUnprocessableEntity, "%v", err)
 	case err != nil:
@@ -202,6 +204,15 @@ func (w *whipSession) openRecording(ctx context.Context) error {
 	}
 	if kr, ok := rec.(keyframeRequester); ok {
 		kr.SetKeyframeRequester(w.requestKeyframe)
+	}
+	if e, ok := rec.(ender); ok { // the recorder stopped (ownership lost): drop the publisher
+		w.goTracked(func() {
+			select {
+			case <-e.Ended():
+				w.closeAsync("recording stopped: this node no longer owns the stream")
+			case <-w.ctx.Done():
+			}
+		})
 	}
 	w.feedMu.Lock()
 	defer w.feedMu.Unlock()

@@ -92,8 +92,9 @@ type Node struct {
 
 // StartNodes starts n sluice processes (node1…) at the same moment on one
 // NATS cluster (R3) and one versitygw bucket, and waits until all are
-// ready, failing if that takes longer than within.
-func StartNodes(t *testing.T, nats *NATSCluster, n int, within time.Duration) []Node {
+// ready, failing if that takes longer than within. args are added to
+// every node's flags.
+func StartNodes(t *testing.T, nats *NATSCluster, n int, within time.Duration, args ...string) []Node {
 	t.Helper()
 	s3srv, bucket := StartS3(t)
 	storage := fmt.Sprintf("s3://%s/archive?endpoint=%s&region=us-east-1&path-style=true", bucket, s3srv.Endpoint)
@@ -105,8 +106,8 @@ func StartNodes(t *testing.T, nats *NATSCluster, n int, within time.Duration) []
 	for i := range n {
 		name := fmt.Sprintf("node%d", i+1)
 		wg.Go(func() {
-			srv, err := TryStartServer(t, t.TempDir(), env, []string{"--nats-url", nats.URL(), "--replicas", "3",
-				"--storage", storage, "--node-name", name})
+			srv, err := TryStartServer(t, t.TempDir(), env, append([]string{"--nats-url", nats.URL(), "--replicas", "3",
+				"--storage", storage, "--node-name", name}, args...))
 			nodes[i], errs[i] = Node{Server: srv, Name: name}, err
 		})
 	}

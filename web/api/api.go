@@ -22,7 +22,10 @@ import (
 
 // Cameras manages pulled cameras.
 type Cameras interface {
-	AddCamera(ctx context.Context, cam rtsp.Camera) error
+	// AddCamera keeps a camera for a stream: created is false when the
+	// stream already keeps this camera (nothing changed);
+	// rtsp.ErrCameraExists when it keeps another.
+	AddCamera(ctx context.Context, cam rtsp.Camera) (created bool, err error)
 	RemoveCamera(ctx context.Context, stream string) error
 	Cameras() []rtsp.CameraStatus
 }
@@ -106,7 +109,7 @@ func (h *Handler) addCamera(w http.ResponseWriter, r *http.Request) {
 	if !allowed(w, r, actAddCamera, in.Stream) {
 		return
 	}
-	err := h.cams.AddCamera(r.Context(), rtsp.Camera{Stream: in.Stream, URL: in.URL, Transport: strings.ToLower(in.Transport)})
+	created, err := h.cams.AddCamera(r.Context(), rtsp.Camera{Stream: in.Stream, URL: in.URL, Transport: strings.ToLower(in.Transport)})
 	switch {
 	case errors.Is(err, rtsp.ErrCameraExists):
 		writeError(w, http.StatusConflict, "stream "+in.Stream+" already pulls a camera; remove it first")
@@ -119,7 +122,11 @@ func (h *Handler) addCamera(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, err.Error())
 	default:
 		w.Header().Set("Location", "/api/v1/cameras/"+in.Stream)
-		writeJSON(w, http.StatusCreated, map[string]string{"stream": in.Stream})
+		status := http.StatusCreated
+		if !created {
+			status = http.StatusOK // the same camera again
+		}
+		writeJSON(w, status, map[string]string{"stream": in.Stream})
 	}
 }
 

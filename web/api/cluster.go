@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/leases"
@@ -11,16 +10,20 @@ import (
 )
 
 // Cluster is the view of the nodes sharing this server's stream core and
-// of the work each holds (*leases.Table is one).
+// of the work each holds (cmd/sluice builds it on the node's leases).
 type Cluster interface {
+	// Node is this node's name.
 	Node() string
 	Nodes(ctx context.Context) ([]leases.Node, error)
-	Holdings(ctx context.Context, prefix string) ([]leases.Holding, error)
+	// Work lists what every node holds now.
+	Work(ctx context.Context) ([]Work, error)
 }
 
-// Lease key prefixes of the work /api/v1/cluster shows, by the field it
-// shows it under: a stream being recorded, a camera being pulled.
-var clusterWork = map[string]string{"record.": "recording", "camera.": "cameras"}
+// Work is a piece of work a node holds: recording a stream
+// (Kind "record") or pulling a camera into it ("camera").
+type Work struct {
+	Kind, Stream, Node string
+}
 
 // cluster answers GET /api/v1/cluster: this node's name and every live
 // node with what it records and pulls, limited to the streams the caller
@@ -35,7 +38,7 @@ func (h *Handler) cluster(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
-	holdings, err := h.d.Cluster.Holdings(r.Context(), "")
+	work, err := h.d.Cluster.Work(r.Context())
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
@@ -54,21 +57,16 @@ func (h *Handler) cluster(w http.ResponseWriter, r *http.Request) {
 		views = append(views, v)
 		byName[n.Name] = v
 	}
-	for _, hd := range holdings {
-		v := byName[hd.Owner]
-		if v == nil {
-			continue // its node's heartbeat has just ended
+	for _, wk := range work {
+		v := byName[wk.Node]
+		if v == nil || !auth.Allowed(r.Context(), actCluster, wk.Stream) {
+			continue // its node's heartbeat has just ended, or not the caller's
 		}
-		for prefix, field := range clusterWork {
-			stream, ok := strings.CutPrefix(hd.Key, prefix)
-			if !ok || !auth.Allowed(r.Context(), actCluster, stream) {
-				continue
-			}
-			if field == "recording" {
-				v.Recording = append(v.Recording, stream)
-			} else {
-				v.Cameras = append(v.Cameras, stream)
-			}
+		switch wk.Kind {
+		case "record":
+			v.Recording = append(v.Recording, wk.Stream)
+		case "camera":
+			v.Cameras = append(v.Cameras, wk.Stream)
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"node": h.d.Cluster.Node(), "nodes": views})

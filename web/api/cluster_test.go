@@ -10,10 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/sluice-dev/sluice/leases"
-	"github.com/sluice-dev/sluice/streams/streamstest"
 	"github.com/sluice-dev/sluice/web/api"
 	"github.com/sluice-dev/sluice/web/auth"
 )
@@ -22,35 +19,16 @@ import (
 // records and the cameras each pulls (from the leases they hold), and
 // shows a key only its own streams.
 func TestCluster(t *testing.T) {
-	nc := streamstest.Connect(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(bg, 30*time.Second)
-	defer cancel()
-	open := func(node string) *leases.Table {
-		tb, err := leases.Open(ctx, js, leases.Config{Node: node, Bucket: "api_cluster_test", TTL: 2 * time.Second})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { tb.Close() })
-		return tb
-	}
-	a, b := open("node-a"), open("node-b")
-	for _, c := range []struct {
-		tb  *leases.Table
-		key string
-	}{{a, "record.cam-1"}, {a, "camera.cam-1"}, {b, "record.cam-2"}, {b, "record.secret-3"}} {
-		if _, err := c.tb.Claim(ctx, c.key); err != nil {
-			t.Fatal(err)
-		}
-	}
+	view := staticCluster{node: "node-b", nodes: []string{"node-a", "node-b"}, work: []api.Work{
+		{Kind: "record", Stream: "cam-1", Node: "node-a"}, {Kind: "camera", Stream: "cam-1", Node: "node-a"},
+		{Kind: "record", Stream: "cam-2", Node: "node-b"}, {Kind: "record", Stream: "secret-3", Node: "node-b"},
+		{Kind: "record", Stream: "cam-9", Node: "node-gone"},
+	}}
 	v := auth.New(auth.Config{Keys: []auth.Key{
 		{ID: "AKIDADMIN", Secret: "admin-secret-1", Policy: auth.FullAccess()},
 		{ID: "AKIDCAM", Secret: "cam-secret-12", Policy: auth.Policy{Streams: []string{"cam-*"}, Actions: []string{"read"}}},
 	}})
-	srv := httptest.NewServer(api.New(api.Deps{Cluster: b, Auth: v}))
+	srv := httptest.NewServer(api.New(api.Deps{Cluster: view, Auth: v}))
 	t.Cleanup(srv.Close)
 	get := func(key string) string {
 		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/cluster", nil)
@@ -84,31 +62,32 @@ func normalise(body string) string {
 
 var startedRE = regexp.MustCompile(`"started":"[^"]*"`)
 
+// staticCluster is a fixed view of a cluster (the real one, over leases,
+// is cmd/sluice's and is tested there and end to end).
+type staticCluster struct {
+	node  string
+	nodes []string
+	work  []api.Work
+}
+
+func (c staticCluster) Node() string { return c.node }
+
+func (c staticCluster) Nodes(context.Context) ([]leases.Node, error) {
+	var ns []leases.Node
+	for _, n := range c.nodes {
+		ns = append(ns, leases.Node{Name: n, Started: time.Unix(1, 0)})
+	}
+	return ns, nil
+}
+
+func (c staticCluster) Work(context.Context) ([]api.Work, error) { return c.work, nil }
+
 // TestStreamsShowTheirRecorder: a stream recorded by another node is live
 // in the list and names that node.
 func TestStreamsShowTheirRecorder(t *testing.T) {
-	nc := streamstest.Connect(t)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(bg, 30*time.Second)
-	defer cancel()
-	other, err := leases.Open(ctx, js, leases.Config{Node: "node-x", Bucket: "api_recorder_test", TTL: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { other.Close() })
-	self, err := leases.Open(ctx, js, leases.Config{Node: "node-y", Bucket: "api_recorder_test", TTL: 2 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { self.Close() })
-	r := newClusterRig(t, self)
+	r := newClusterRig(t, staticCluster{node: "node-y", nodes: []string{"node-x", "node-y"},
+		work: []api.Work{{Kind: "record", Stream: "cam", Node: "node-x"}}})
 	r.do(t, "POST", "/api/v1/streams", `{"name":"cam"}`, http.StatusCreated, nil)
-	if _, err := other.Claim(ctx, "record.cam"); err != nil {
-		t.Fatal(err)
-	}
 	var list struct {
 		Streams []struct {
 			Name       string `json:"name"`

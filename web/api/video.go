@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/fragments"
@@ -54,14 +53,16 @@ func (h *Handler) recorders(ctx context.Context) map[string]string {
 	if h.d.Cluster == nil {
 		return nil
 	}
-	hs, err := h.d.Cluster.Holdings(ctx, "record.")
+	work, err := h.d.Cluster.Work(ctx)
 	if err != nil {
 		h.log.Warn("reading who records what", "err", err)
 		return nil
 	}
-	m := make(map[string]string, len(hs))
-	for _, hd := range hs {
-		m[strings.TrimPrefix(hd.Key, "record.")] = hd.Owner
+	m := map[string]string{}
+	for _, wk := range work {
+		if wk.Kind == "record" {
+			m[wk.Stream] = wk.Node
+		}
 	}
 	return m
 }

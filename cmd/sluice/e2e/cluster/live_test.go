@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -88,4 +89,27 @@ func TestClusterLiveFromAnyNode(t *testing.T) {
 		t.Fatalf("ffprobe of node 3's init + newest part: %q %v", out, err)
 	}
 	t.Logf("node 3 serves node 1's live stream: %d parts listed, newest part %s", len(ms), strings.TrimSpace(fmt.Sprint(string(out))))
+
+	// Every node knows who records it.
+	_, cl := get(t, nodes[2].URL+"/api/v1/cluster")
+	var view struct {
+		Nodes []struct {
+			Name      string
+			Recording []string
+		}
+	}
+	if err := json.Unmarshal(cl, &view); err != nil || len(view.Nodes) != 3 || view.Nodes[0].Name != "node1" || fmt.Sprint(view.Nodes[0].Recording) != "[cam-live]" {
+		t.Errorf("node 3's /api/v1/cluster does not show node1 recording cam-live: %s", cl)
+	}
+	_, list := get(t, nodes[2].URL+"/api/v1/streams")
+	if !strings.Contains(string(list), `"recorded_by":"node1"`) {
+		t.Errorf("node 3's stream list does not name node1: %s", list)
+	}
+	// A push of the same stream to another node is refused while node 1
+	// records it.
+	if ok, out := e2e.PublishFor(t, nodes[1].RTSP+"/cam-live", 2); ok {
+		t.Fatalf("a second publisher of cam-live on node 2 was accepted: %s", out)
+	} else if !strings.Contains(out, "453") {
+		t.Errorf("node 2 refused the second publisher without a 453: %s", out)
+	}
 }
