@@ -37,6 +37,20 @@ type PageRun struct {
 	Errors []string
 }
 
+// PublishedSpan is how long the page sent frames in a run of seconds:
+// from the first sample that had sent one (less the half-second sampling
+// interval, so never shorter than the truth) to the end of the run. The
+// browser's setup (ICE, DTLS) eats into the run, more on a loaded machine:
+// archive durations are checked against this, not against the run.
+func (r PageRun) PublishedSpan(seconds int) time.Duration {
+	for _, s := range r.Samples {
+		if s.FramesSent > 0 {
+			return time.Duration(seconds)*time.Second - time.Duration(s.T)*time.Millisecond + 500*time.Millisecond
+		}
+	}
+	return time.Duration(seconds) * time.Second
+}
+
 // RunPage opens a page of the server for seconds and returns what it did.
 func RunPage(t *testing.T, url string, seconds int) PageRun {
 	t.Helper()
