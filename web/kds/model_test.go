@@ -1,35 +1,16 @@
 package kds
 
 import (
-	"context"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sluice-dev/sluice/web/webtest"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/sluice-dev/sluice/web/auth"
 )
-
-// modelOperations lists the operations of an AWS SDK client (its methods
-// of the form Op(ctx, *OpInput, ...)) with their input types.
-func modelOperations(client any) map[string]reflect.Type {
-	ops := map[string]reflect.Type{}
-	t := reflect.TypeOf(client)
-	ctxType := reflect.TypeFor[context.Context]()
-	for i := range t.NumMethod() {
-		m := t.Method(i)
-		if m.Type.NumIn() < 3 || m.Type.In(1) != ctxType {
-			continue
-		}
-		in := m.Type.In(2)
-		if in.Kind() == reflect.Pointer && in.Elem().Name() == m.Name+"Input" {
-			ops[m.Name] = in.Elem()
-		}
-	}
-	return ops
-}
 
 // namesResource reports whether a model input member names a stream or
 // something of one (the members the API models type as a stream name, a
@@ -51,7 +32,7 @@ func TestResourceMembersCoverModel(t *testing.T) {
 	for _, op := range auth.Operations() {
 		classes[op.Action] = op.Class
 	}
-	model := modelOperations(&kinesis.Client{})
+	model := webtest.ModelOperations(&kinesis.Client{})
 	if len(model) < 30 {
 		t.Fatalf("only %d operations found in the SDK client", len(model))
 	}

@@ -1,11 +1,11 @@
 package kvs
 
 import (
-	"context"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/sluice-dev/sluice/web/webtest"
 
 	"github.com/aws/aws-sdk-go-v2/service/kinesisvideo"
 	"github.com/aws/aws-sdk-go-v2/service/kinesisvideoarchivedmedia"
@@ -13,25 +13,6 @@ import (
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/web/auth"
 )
-
-// modelOperations lists the operations of an AWS SDK client (its methods
-// of the form Op(ctx, *OpInput, ...)) with their input types.
-func modelOperations(client any) map[string]reflect.Type {
-	ops := map[string]reflect.Type{}
-	t := reflect.TypeOf(client)
-	ctxType := reflect.TypeFor[context.Context]()
-	for i := range t.NumMethod() {
-		m := t.Method(i)
-		if m.Type.NumIn() < 3 || m.Type.In(1) != ctxType {
-			continue
-		}
-		in := m.Type.In(2)
-		if in.Kind() == reflect.Pointer && in.Elem().Name() == m.Name+"Input" {
-			ops[m.Name] = in.Elem()
-		}
-	}
-	return ops
-}
 
 // TestResourceMembersCoverModel: every operation of the Kinesis Video
 // models (control plane and archived media; GetMedia and PutMedia, whose
@@ -45,8 +26,8 @@ func TestResourceMembersCoverModel(t *testing.T) {
 	for _, op := range auth.Operations() {
 		classes[op.Action] = op.Class
 	}
-	model := modelOperations(&kinesisvideo.Client{})
-	for name, in := range modelOperations(&kinesisvideoarchivedmedia.Client{}) {
+	model := webtest.ModelOperations(&kinesisvideo.Client{})
+	for name, in := range webtest.ModelOperations(&kinesisvideoarchivedmedia.Client{}) {
 		model[name] = in
 	}
 	if len(model) < 30 {
