@@ -32,7 +32,7 @@ func TestMirrorServesLLHLS(t *testing.T) {
 	c := newCluster(t)
 	msgs := c.count(t)
 	f := c.publish(t, "cam")
-	f.frames(130) // 2 closed fragments, 5 parts of the open one
+	f.Frames(130) // 2 closed fragments, 5 parts of the open one
 	if _, err := c.a.playlist(t, "cam", ""); err != nil {
 		t.Fatal(err) // a viewer on the recording node: nothing crosses
 	}
@@ -70,13 +70,13 @@ func TestMirrorServesLLHLS(t *testing.T) {
 		l, err := c.b.playlist(t, "cam", fmt.Sprintf("?_HLS_msn=%d&_HLS_part=%d", b.lastMSN, b.tail))
 		done <- result{l, err}
 	}()
-	f.frames(5) // one more part
+	f.Frames(5) // one more part
 	r := <-done
 	if r.err != nil || r.l.tail != b.tail+1 {
 		t.Fatalf("blocking reload: %v, tail %d parts (was %d)\n%s", r.err, r.l.tail, b.tail, r.l.raw)
 	}
 	// The feed goes on: after more fragments both list the same parts.
-	f.frames(60)
+	f.Frames(60)
 	streamstest.Eventually(t, 5*time.Second, func() error {
 		a, err := c.a.playlist(t, "cam", "")
 		if err != nil {
@@ -106,7 +106,7 @@ func TestMirrorServesLLHLS(t *testing.T) {
 	}
 	c.watch.Flush()
 	before := msgs.Load()
-	f.frames(60)
+	f.Frames(60)
 	if _, err := c.a.playlist(t, "cam", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,7 @@ func TestMirrorReplacesStaleSession(t *testing.T) {
 	}
 
 	f := c.publish(t, "cam")
-	f.frames(30)
+	f.Frames(30)
 	streamstest.Eventually(t, 5*time.Second, func() error {
 		l, err := c.b.playlist(t, "cam", "")
 		if err != nil {

@@ -112,15 +112,10 @@ func (c Config) withPrefix() string {
 	return c.Prefix
 }
 
-// feeder writes the test media (25 fps, a keyframe every second, AAC)
-// frame by frame into a recorder session.
+// feeder writes the test media frame by frame into a recorder session.
 type feeder struct {
-	s     ingest.Session
-	video [][][]byte
-	audio [][]byte
-	start time.Time
-	frame int
-	aac   int
+	*fragmentstest.Feeder
+	s ingest.Session
 }
 
 func (c *cluster) publish(t testing.TB, stream string) *feeder {
@@ -130,21 +125,7 @@ func (c *cluster) publish(t testing.TB, stream string) *feeder {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.Close)
-	_, audio := fragmentstest.Audio(t)
-	return &feeder{s: s, video: fragmentstest.Video(t), audio: audio, start: time.Now().Add(-time.Minute)}
-}
-
-// frames writes the next n video frames (and the audio up to them).
-func (f *feeder) frames(n int) {
-	for range n {
-		vt := time.Duration(f.frame) * 40 * time.Millisecond
-		for time.Duration(f.aac)*time.Second*1024/48000 <= vt {
-			f.s.Write(fragments.Unit{Track: 1, PTS: int64(f.aac) * 1024, Arrival: f.start.Add(vt), Data: [][]byte{f.audio[f.aac%len(f.audio)]}})
-			f.aac++
-		}
-		f.s.Write(fragments.Unit{Track: 0, PTS: int64(f.frame) * 3600, Arrival: f.start.Add(vt), Data: f.video[f.frame%len(f.video)]})
-		f.frame++
-	}
+	return &feeder{Feeder: fragmentstest.NewFeeder(t, time.Now().Add(-time.Minute), s.Write), s: s}
 }
 
 func get(t testing.TB, url string) (int, []byte) {

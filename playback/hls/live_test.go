@@ -14,7 +14,7 @@ import (
 func TestLiveLowLatencyPlaylist(t *testing.T) {
 	r := newRig(t)
 	f := r.publish(t, "cam", time.Now().Add(-time.Minute))
-	f.frames(130) // fragments [0,50) and [50,100) closed; [100,130) open: 5 parts flushed
+	f.Frames(130) // fragments [0,50) and [50,100) closed; [100,130) open: 5 parts flushed
 	status, hdr, body := r.get(t, "/hls/cam/index.m3u8")
 	if status != 200 || hdr.Get("Cache-Control") != "no-cache" || hdr.Get("Content-Type") != "application/vnd.apple.mpegurl" {
 		t.Fatalf("GET index.m3u8: %d %v\n%s", status, hdr, body)
@@ -67,13 +67,12 @@ func TestLiveFirstPlaylistHasParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, audio := fragmentstest.Audio(t)
-	f := &feeder{t: t, s: s, video: fragmentstest.Video(t), audio: audio, start: time.Now().Add(-time.Minute)}
-	f.frames(101) // [0,50) and [50,100) closed; frame 100 opens the next: no part flushed
+	f := &feeder{Feeder: fragmentstest.NewFeeder(t, time.Now().Add(-time.Minute), s.Write), s: s}
+	f.Frames(101) // [0,50) and [50,100) closed; frame 100 opens the next: no part flushed
 	waitFor(t, "two fragments archived", func() bool { n, _ := r.lib.Count(bg, "cold"); return n == 2 })
 	go func() {
 		time.Sleep(100 * time.Millisecond)
-		f.frames(5) // frame 105 flushes the open fragment's first part
+		f.Frames(5) // frame 105 flushes the open fragment's first part
 	}()
 	status, _, body := r.get(t, "/hls/cold/index.m3u8")
 	p := parsePlaylist(t, string(body))
@@ -90,7 +89,7 @@ func TestLiveFirstPlaylistHasParts(t *testing.T) {
 func TestLiveBlockingReload(t *testing.T) {
 	r := newRig(t)
 	f := r.publish(t, "cam", time.Now().Add(-time.Minute))
-	f.frames(130)
+	f.Frames(130)
 	_, _, body := r.get(t, "/hls/cam/index.m3u8")
 	p := parsePlaylist(t, string(body))
 	openMSN := p.sequence + uint64(len(p.segments))
@@ -118,7 +117,7 @@ func TestLiveBlockingReload(t *testing.T) {
 	default:
 	}
 	written := time.Now()
-	f.frames(5) // flushes the next part
+	f.Frames(5) // flushes the next part
 	got, part := <-reload, <-hinted
 	if got.status != 200 || part.status != 200 || len(part.body) == 0 {
 		t.Fatalf("reload %d, hinted part %d (%d bytes)", got.status, part.status, len(part.body))
@@ -148,12 +147,12 @@ func TestLiveBlockingReload(t *testing.T) {
 func TestLiveSequenceNumbersStable(t *testing.T) {
 	r := newRig(t)
 	f := r.publish(t, "cam", time.Now().Add(-time.Minute))
-	f.frames(130)
+	f.Frames(130)
 	_, _, body := r.get(t, "/hls/cam/index.m3u8")
 	p1 := parsePlaylist(t, string(body))
 	openMSN := p1.sequence + uint64(len(p1.segments))
 
-	f.frames(25) // frame 150 is a keyframe: the open fragment closes
+	f.Frames(25) // frame 150 is a keyframe: the open fragment closes
 	_, _, body = r.get(t, "/hls/cam/index.m3u8")
 	p2 := parsePlaylist(t, string(body))
 	byMSN := map[uint64]seg{}
@@ -173,7 +172,7 @@ func TestLiveSequenceNumbersStable(t *testing.T) {
 	// The publisher reconnects: numbering goes on after a discontinuity.
 	f.s.Close()
 	g := r.publish(t, "cam", time.Now())
-	g.frames(60)
+	g.Frames(60)
 	_, _, body = r.get(t, "/hls/cam/plain.m3u8")
 	p3 := parsePlaylist(t, string(body))
 	if p3.tags["#EXT-X-PART-INF"] != "" || p3.hint != "" {
@@ -198,7 +197,7 @@ func TestLiveSequenceNumbersStable(t *testing.T) {
 		}
 	}
 	// Old fragments leave the window: the discontinuity sequence follows.
-	g.frames(300)
+	g.Frames(300)
 	_, _, body = r.get(t, "/hls/cam/plain.m3u8")
 	p4 := parsePlaylist(t, string(body))
 	if p4.sequence <= openMSN+2 || p4.discSeq != 1 {

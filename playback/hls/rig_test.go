@@ -59,16 +59,10 @@ func newRig(t *testing.T) *rig {
 	return &rig{lib: lib, hub: hub, rec: rec, src: src, hls: h, srv: srv}
 }
 
-// feeder publishes the test media (looped: 25 fps, a keyframe every
-// second, AAC) frame by frame into a recorder session.
+// feeder publishes the test media frame by frame into a recorder session.
 type feeder struct {
-	t     testing.TB
-	s     ingest.Session
-	video [][][]byte
-	audio [][]byte
-	start time.Time
-	frame int
-	aac   int
+	*fragmentstest.Feeder
+	s ingest.Session
 }
 
 func (r *rig) publish(t *testing.T, stream string, start time.Time) *feeder {
@@ -80,21 +74,7 @@ func (r *rig) publish(t *testing.T, stream string, start time.Time) *feeder {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, audio := fragmentstest.Audio(t)
-	return &feeder{t: t, s: s, video: fragmentstest.Video(t), audio: audio, start: start}
-}
-
-// frames writes the next n video frames (and the audio up to them).
-func (f *feeder) frames(n int) {
-	for range n {
-		vt := time.Duration(f.frame) * 40 * time.Millisecond
-		for time.Duration(f.aac)*time.Second*1024/48000 <= vt {
-			f.s.Write(fragments.Unit{Track: 1, PTS: int64(f.aac) * 1024, Arrival: f.start.Add(vt), Data: [][]byte{f.audio[f.aac%len(f.audio)]}})
-			f.aac++
-		}
-		f.s.Write(fragments.Unit{Track: 0, PTS: int64(f.frame) * 3600, Arrival: f.start.Add(vt), Data: f.video[f.frame%len(f.video)]})
-		f.frame++
-	}
+	return &feeder{Feeder: fragmentstest.NewFeeder(t, start, s.Write), s: s}
 }
 
 // get fetches a URL (relative to the rig's server) and returns status and body.

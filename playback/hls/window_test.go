@@ -22,7 +22,7 @@ func recordTwoSessions(t *testing.T, r *rig, stream string) (start time.Time) {
 	start = time.Now().Add(-time.Minute).Truncate(time.Millisecond)
 	for i, at := range []time.Time{start, start.Add(14 * time.Second)} {
 		f := r.publish(t, stream, at)
-		f.frames(100)
+		f.Frames(100)
 		f.s.Close()
 		waitFor(t, "fragments indexed", func() bool {
 			n := 0
