@@ -93,9 +93,12 @@ func TestWatchAndNodes(t *testing.T) {
 		t.Fatalf("events %v, want a's lease freed and a left", got)
 	}
 	t.Logf("expiry seen %v after the last renewal", time.Since(stopped))
-	if ns, err := b.Nodes(ctx); err != nil || len(ns) != 1 || ns[0].Name != "b" {
-		t.Fatalf("nodes after a left: %+v %v", ns, err)
-	}
+	// The list is a view of heartbeats that a loaded machine can delay
+	// by more than this test's 1 s TTL: it converges to b alone.
+	eventually(t, 5*time.Second, "the nodes to be b alone after a left", func() bool {
+		ns, err := b.Nodes(ctx)
+		return err == nil && len(ns) == 1 && ns[0].Name == "b"
+	})
 	a.PauseRenewals(false)
 	eventually(t, 2*time.Second, "a heartbeats again", func() bool {
 		select {
