@@ -4,6 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/sluice-dev/sluice/ingest/relay"
 )
 
 // Config configures a Node. The zero value is valid.
@@ -23,6 +25,9 @@ type Config struct {
 	// NotLiveTTL: after a join that nobody answered, Views of the stream
 	// do not ask again for this long. Default 1s.
 	NotLiveTTL time.Duration
+	// Relay, when set, is the node's relay of live access units (WHEP
+	// viewers): its streams are shared the same way as the hub's.
+	Relay *relay.Relay
 	// Logger receives failures. Default slog.Default().
 	Logger *slog.Logger
 }

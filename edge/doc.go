@@ -1,7 +1,9 @@
 // Package edge serves the live edge of every stream from every node: a
 // node with viewers of a stream that another node records mirrors that
 // node's fragments.Hub for the stream into its own hub, so that LL-HLS
-// (playback/hls), KVS LIVE sessions and GetMedia read it unchanged.
+// (playback/hls), KVS LIVE sessions and GetMedia read it unchanged; and
+// (Config.Relay) that node's relay of access units into its own relay,
+// so that WHEP viewers read it unchanged.
 //
 // Mechanism (NATS core, no JetStream: the live edge is ephemeral, and the
 // archive and the index already are durable):
@@ -32,6 +34,30 @@
 //   - Stale state: a stream the node recorded earlier (its hub holds an
 //     ended session) is replaced by the newer session of the snapshot; a
 //     live playlist whose stream has no publisher here ends (ENDLIST).
+//
+// Access units (WHEP) follow the same pattern on their own subjects,
+// sluice.live.<s>.units, .ujoin, .ukeep and .ukey, so that a node with
+// only HLS viewers receives no units and one with only WHEP viewers no
+// parts:
+//
+//   - A subscription (relay.Relay.OnSubscribe) of a stream that has no
+//     publisher here joins; the recorder answers with its feed's position
+//     (an epoch, random per feed, and a sequence number), the session's
+//     tracks (mediacommon's codec structs as JSON) and its current group
+//     of pictures. The mirror publishes the session in its relay with
+//     those tracks and writes the group of pictures, so that the viewer
+//     starts at a keyframe, as on the recording node.
+//   - The feed publishes every relay event (units, session starts and
+//     ends) numbered in its epoch; a unit costs one message of its size
+//     plus about 200 bytes. A mirror applies them in order, skips what
+//     its snapshot held, and joins again on a gap or a new epoch (another
+//     recorder, after a failover); the feed skips a number when the relay
+//     dropped units for it, so that mirrors resume at a keyframe.
+//   - A mirror viewer's keyframe request (its decoder lost references)
+//     goes to the recorder on .ukey and on to its source (a PLI to a WHIP
+//     browser).
+//   - A mirror stops when the relay has had no subscriber of the stream
+//     for Idle, or when this node starts recording the stream itself.
 //
 // <s> is the stream name in unpadded base64url (names may hold dots,
 // which would split NATS subject tokens). Messages are versioned by the

@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"sync"
 	"time"
 
@@ -11,20 +12,24 @@ import (
 // Node is one Sluice node's part in sharing live edges: it publishes the
 // streams its hub records while other nodes are interested (feeds) and
 // mirrors into its hub the streams other nodes record while it has
-// readers of them (mirrors). New -> Close.
+// readers of them (mirrors); with Config.Relay, the same for the relay's
+// access units (WHEP viewers). New -> Close.
 type Node struct {
 	nc  *nats.Conn
 	hub *fragments.Hub
 	cfg Config
 
-	subs []*nats.Subscription // join and keep, all streams
+	subs []*nats.Subscription // join, keep (and ujoin, ukeep, ukey), all streams
 	wg   sync.WaitGroup
-	done chan struct{}
+	ctx  context.Context // ends at Close
+	stop context.CancelFunc
+	done <-chan struct{} // ctx.Done()
 
-	mu      sync.Mutex // guards the maps and closed; taken before the hub's lock
+	mu      sync.Mutex // guards the maps and closed; taken before the hub's and the relay's locks
 	feeds   map[string]*feed
-	mirrors map[string]*mirror
-	notLive map[string]time.Time // stream -> until when a join is not retried
+	ufeeds  map[string]*unitFeed
+	mirrors map[mkey]*follow
+	notLive map[mkey]time.Time // until when a join is not retried
 	closed  bool
 }
 
@@ -35,12 +40,19 @@ func New(nc *nats.Conn, hub *fragments.Hub, cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{nc: nc, hub: hub, cfg: cfg, done: make(chan struct{}),
-		feeds: map[string]*feed{}, mirrors: map[string]*mirror{}, notLive: map[string]time.Time{}}
-	for _, h := range []struct {
+	n := &Node{nc: nc, hub: hub, cfg: cfg, feeds: map[string]*feed{}, ufeeds: map[string]*unitFeed{},
+		mirrors: map[mkey]*follow{}, notLive: map[mkey]time.Time{}}
+	n.ctx, n.stop = context.WithCancel(context.Background())
+	n.done = n.ctx.Done()
+	type handler struct {
 		suffix string
 		fn     nats.MsgHandler
-	}{{"join", n.onJoin}, {"keep", n.onKeep}} {
+	}
+	handlers := []handler{{"join", n.onJoin}, {"keep", n.onKeep}}
+	if cfg.Relay != nil {
+		handlers = append(handlers, handler{"ujoin", n.onUnitJoin}, handler{"ukeep", n.onUnitKeep}, handler{"ukey", n.onUnitKey})
+	}
+	for _, h := range handlers {
 		sub, err := nc.Subscribe(cfg.Prefix+".*."+h.suffix, h.fn)
 		if err != nil {
 			n.Close()
@@ -53,6 +65,9 @@ func New(nc *nats.Conn, hub *fragments.Hub, cfg Config) (*Node, error) {
 		return nil, err
 	}
 	hub.OnView(n.watch)
+	if cfg.Relay != nil {
+		cfg.Relay.OnSubscribe(n.watchUnits)
+	}
 	return n, nil
 }
 
@@ -65,7 +80,7 @@ func (n *Node) Close() {
 		return
 	}
 	n.closed = true
-	close(n.done)
+	n.stop()
 	n.mu.Unlock()
 	for _, s := range n.subs {
 		s.Unsubscribe()
@@ -81,7 +96,7 @@ func (n *Node) recording(stream string) bool {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	return n.mirrors[stream] == nil
+	return n.mirrors[mkey{mirrorParts, stream}] == nil
 }
 
 // onJoin answers a mirroring node's join with the stream's snapshot, when

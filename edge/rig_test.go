@@ -17,6 +17,7 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/fragments/fragmentstest"
 	"github.com/sluice-dev/sluice/ingest"
+	"github.com/sluice-dev/sluice/ingest/relay"
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/playback/hls"
 	"github.com/sluice-dev/sluice/storage/fs"
@@ -42,6 +43,7 @@ type cluster struct {
 type node struct {
 	nc   *nats.Conn
 	hub  *fragments.Hub
+	rel  *relay.Relay
 	edge *Node
 	srv  *httptest.Server
 }
@@ -74,8 +76,10 @@ func newCluster(t testing.TB) *cluster {
 	t.Cleanup(func() { bucket.Close() })
 	log := slog.New(slog.DiscardHandler)
 	mk := func(name string) *node {
-		n := &node{nc: conn(name), hub: fragments.NewHub(0)}
-		if n.edge, err = New(n.nc, n.hub, testConfig); err != nil {
+		n := &node{nc: conn(name), hub: fragments.NewHub(0), rel: relay.New()}
+		cfg := testConfig
+		cfg.Relay = n.rel
+		if n.edge, err = New(n.nc, n.hub, cfg); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(n.edge.Close)

@@ -28,13 +28,15 @@ const (
 	kindUnpublish = "unpublish" // meta: event (Session)
 )
 
-// subjects of one stream.
-type subjects struct{ feed, join, keep string }
+// subjects of one stream: the hub's (feed, join, keep) and the relay's
+// (units, ujoin, ukeep, and ukey: a mirror's keyframe request).
+type subjects struct{ feed, join, keep, units, ujoin, ukeep, ukey string }
 
 func (c Config) subjects(stream string) subjects {
 	tok := base64.RawURLEncoding.EncodeToString([]byte(stream))
 	p := c.Prefix + "." + tok + "."
-	return subjects{feed: p + "feed", join: p + "join", keep: p + "keep"}
+	return subjects{feed: p + "feed", join: p + "join", keep: p + "keep",
+		units: p + "units", ujoin: p + "ujoin", ukeep: p + "ukeep", ukey: p + "ukey"}
 }
 
 // streamOf parses the stream of a join or keep subject.
@@ -166,6 +168,10 @@ func decodeMeta(m *nats.Msg) (kind string, meta any, err error) {
 		meta = &wireClosed{}
 	case kindPublish, kindIndexed, kindUnpublish:
 		meta = &event{}
+	case kindUnit:
+		meta = &wireUnit{}
+	case kindStart, kindEnd:
+		meta = &unitEvent{}
 	default:
 		return "", nil, fmt.Errorf("edge: unknown feed message kind %q", kind)
 	}

@@ -84,17 +84,17 @@ func serve(ctx context.Context, cfg config) error {
 	var lostLeases atomic.Int64
 
 	hub := fragments.NewHub(0)
-	// Live edges across nodes: viewers here of streams recorded elsewhere
-	// read a mirror of the recorder's hub (package edge).
-	liveEdge, err := edge.New(nc, hub, edge.Config{Logger: log})
-	if err != nil {
-		return err
-	}
-	defer liveEdge.Close()
 	var rel *relay.Relay // live units for WHEP viewers; nil (nothing kept) without WebRTC
 	if cfg.WebRTCAddr != "" {
 		rel = relay.New()
 	}
+	// Live edges across nodes: viewers here of streams recorded elsewhere
+	// read a mirror of the recorder's hub and relay (package edge).
+	liveEdge, err := edge.New(nc, hub, edge.Config{Relay: rel, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer liveEdge.Close()
 	recorder := ingest.NewRecorder(library, archive, hub, ingest.RecorderConfig{
 		Relay:                rel,
 		AutoCreate:           cfg.AutoCreate,

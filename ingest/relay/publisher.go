@@ -134,6 +134,17 @@ func (p *Publisher) requestKeyframe() {
 	fn()
 }
 
+// Current reports whether p still publishes its stream (it was neither
+// closed nor replaced by a later Publish).
+func (p *Publisher) Current() bool {
+	if p == nil {
+		return false
+	}
+	p.st.mu.Lock()
+	defer p.st.mu.Unlock()
+	return p.st.pub == p
+}
+
 // Close ends the session: subscriptions receive an End event (and keep
 // following the stream: a later Publish sends them a Start). Safe to call
 // more than once.

@@ -3,6 +3,7 @@ package relay
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sluice-dev/sluice/fragments"
 )
@@ -17,6 +18,8 @@ type Relay struct {
 
 	mu      sync.Mutex // guards streams; taken before a stream's mu
 	streams map[string]*stream
+
+	onSubscribe atomic.Pointer[func(name string)]
 }
 
 // stream is one live stream: its current publisher (nil between
@@ -68,6 +71,16 @@ func (r *Relay) Publish(name string, tracks []fragments.Track) *Publisher {
 // ErrNotLive when the stream has no publisher. The caller must Close the
 // subscription.
 func (r *Relay) Subscribe(name string) (*Subscription, error) {
+	if fn := r.onSubscribe.Load(); fn != nil && !r.Live(name) {
+		(*fn)(name)
+	}
+	return r.SubscribeHere(name)
+}
+
+// SubscribeHere is Subscribe without the OnSubscribe function: it follows
+// only a stream published on this relay (package edge feeds other nodes
+// from it).
+func (r *Relay) SubscribeHere(name string) (*Subscription, error) {
 	r.mu.Lock()
 	st := r.streams[name]
 	if st == nil {
@@ -90,7 +103,7 @@ func (r *Relay) Subscribe(name string) (*Subscription, error) {
 		if i > 0 && p.gopFull {
 			break
 		}
-		s.q = append(s.q, Event{Kind: KindUnit, Unit: u, Cached: true})
+		s.q = append(s.q, Event{Kind: KindUnit, Unit: u, Cached: true, Key: i == 0})
 	}
 	st.subs[s] = struct{}{}
 	st.mu.Unlock()
@@ -98,6 +111,25 @@ func (r *Relay) Subscribe(name string) (*Subscription, error) {
 		p.requestKeyframe()
 	}
 	return s, nil
+}
+
+// OnSubscribe sets the function that Subscribe calls, without locks, when
+// the stream it is asked for has no publisher here, before it answers
+// ErrNotLive: package edge mirrors the stream from the node that records
+// it (fn Publishes it here and returns). Set it before the relay is used.
+func (r *Relay) OnSubscribe(fn func(name string)) { r.onSubscribe.Store(&fn) }
+
+// Subscribers returns the number of subscriptions of stream name.
+func (r *Relay) Subscribers(name string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	st := r.streams[name]
+	if st == nil {
+		return 0
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.subs)
 }
 
 // Live reports whether stream name has a publisher.

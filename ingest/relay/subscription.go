@@ -34,6 +34,9 @@ type Event struct {
 	// subscription started with: they are older than the live edge and
 	// come all at once, for the viewer to decode, not to show in real time.
 	Cached bool
+	// Key (KindUnit): the unit is a video keyframe (with its parameter
+	// sets), or a unit of a track without keyframes (audio).
+	Key bool
 	// Tracks (KindStart) are the new session's tracks.
 	Tracks []fragments.Track
 }
@@ -139,7 +142,7 @@ func (s *Subscription) push(u fragments.Unit, video, key bool) bool {
 		}
 		s.waitKey = false
 	}
-	s.append(Event{Kind: KindUnit, Unit: u})
+	s.append(Event{Kind: KindUnit, Unit: u, Key: key})
 	return needKey
 }
 
@@ -227,7 +230,7 @@ func (s *Subscription) Rewind() {
 			if i > 0 && p.gopFull {
 				break
 			}
-			s.append(Event{Kind: KindUnit, Unit: u, Cached: true})
+			s.append(Event{Kind: KindUnit, Unit: u, Cached: true, Key: i == 0})
 		}
 	}
 	s.mu.Unlock()

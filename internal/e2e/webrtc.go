@@ -111,3 +111,22 @@ func ProbeSpan(t *testing.T, files ...string) (float64, map[string]int) {
 	}
 	return last - first, packets
 }
+
+// CheckWatched checks a watch page's run: no errors, the picture at its
+// size, frames decoded all along (at least 100 in the run's 8 s).
+func CheckWatched(t *testing.T, what string, r PageRun, width, height int) {
+	t.Helper()
+	decoded := []int{}
+	for _, s := range r.Samples {
+		decoded = append(decoded, s.FramesDecoded)
+	}
+	f := r.Final
+	if len(r.Errors) > 0 || f.Width != width || f.Height != height || f.FramesDecoded < 100 || len(decoded) < 4 || decoded[len(decoded)-1] <= decoded[len(decoded)/2] {
+		t.Fatalf("%s: watch page %+v, framesDecoded over time %v, errors %v", what, f, decoded, r.Errors)
+	}
+	first := -1.0
+	if f.FirstFrameMs != nil {
+		first = *f.FirstFrameMs
+	}
+	t.Logf("%s: %dx%d, %d frames decoded, first picture %.0f ms after the POST", what, f.Width, f.Height, f.FramesDecoded, first)
+}
