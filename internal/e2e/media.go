@@ -108,21 +108,31 @@ func CheckFrames(t *testing.T, path string) (int, float64) {
 }
 
 func MediaEndToEnd(t *testing.T, srv *Server) {
+	MediaAcross(t, srv.RTSP, srv.URL, "cam")
+	srv.Stop(t)
+}
+
+// MediaAcross publishes stream for 20 s to the RTSP server at rtspURL and
+// reads it back through the API at url (the same node, or another node
+// of a cluster): GetMedia following the live stream, a clip to now (the
+// newest fragments, up to the live edge), a clip of the past, and
+// GetMediaForFragmentList.
+func MediaAcross(t *testing.T, rtspURL, url, stream string) {
 	const seconds = 20
-	pub := Publish(t, srv.RTSP+"/cam", "libx264", "tcp", seconds) // keyframes every 2 s: 2-s fragments
+	pub := Publish(t, rtspURL+"/"+stream, "libx264", "tcp", seconds) // keyframes every 2 s: 2-s fragments
 
 	time.Sleep(5 * time.Second)
-	getMedia := StartGetMedia(t, srv.URL, "cam")
+	getMedia := StartGetMedia(t, url, stream)
 	time.Sleep(8 * time.Second)
 	t.Run("clip across the live seam", func(t *testing.T) {
-		listed := ListFragments(t, srv.URL, "cam")
+		listed := ListFragments(t, url, stream)
 		if len(listed) < 3 {
 			t.Fatalf("%d fragments after 13 s", len(listed))
 		}
 		// To now (the CLI sends whole seconds): archived fragments, then
 		// those only on the live edge yet, then nothing of the open one.
 		first, now := listed[0].ProducerTimestamp, time.Now().Truncate(time.Second)
-		_, dur := CheckFrames(t, GetClip(t, srv.URL, "cam", first, now))
+		_, dur := CheckFrames(t, GetClip(t, url, stream, first, now))
 		var Archived time.Duration
 		for _, f := range listed {
 			if end := f.ProducerTimestamp.Add(time.Duration(f.FragmentLengthInMilliseconds) * time.Millisecond); !end.After(now) {
@@ -138,7 +148,7 @@ func MediaEndToEnd(t *testing.T, srv *Server) {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second) // the last fragment is stored and indexed
-	listed := ListFragments(t, srv.URL, "cam")
+	listed := ListFragments(t, url, stream)
 	if len(listed) < 8 {
 		t.Fatalf("%d fragments listed", len(listed))
 	}
@@ -148,7 +158,7 @@ func MediaEndToEnd(t *testing.T, srv *Server) {
 		// mid-fragment (trimmed there).
 		from := listed[1].ProducerTimestamp.Add(500 * time.Millisecond).Truncate(time.Second)
 		to := listed[4].ProducerTimestamp.Add(700 * time.Millisecond).Truncate(time.Second)
-		path := GetClip(t, srv.URL, "cam", from, to)
+		path := GetClip(t, url, stream, from, to)
 		frames, dur := CheckFrames(t, path)
 		want := to.Sub(KeyframeBefore(listed, from)).Seconds()
 		if math.Abs(dur-want) > 0.05 || math.Abs(dur-to.Sub(from).Seconds()) > 2 {
@@ -163,7 +173,7 @@ func MediaEndToEnd(t *testing.T, srv *Server) {
 		path := filepath.Join(t.TempDir(), "list.mkv")
 		nums := []string{listed[2].FragmentNumber, listed[0].FragmentNumber, listed[1].FragmentNumber}
 		var out struct{ ContentType string }
-		RunAWS(t, srv.URL, &out, append([]string{"kinesis-video-archived-media", "get-media-for-fragment-list", path, "--stream-name", "cam", "--fragments"}, nums...)...)
+		RunAWS(t, url, &out, append([]string{"kinesis-video-archived-media", "get-media-for-fragment-list", path, "--stream-name", stream, "--fragments"}, nums...)...)
 		if out.ContentType != "video/x-matroska" {
 			t.Errorf("ContentType %q", out.ContentType)
 		}
@@ -194,7 +204,6 @@ func MediaEndToEnd(t *testing.T, srv *Server) {
 		}
 		CheckMatroska(t, path, int(frames))
 	})
-	srv.Stop(t)
 }
 
 // CliCall is an AWS CLI call running in the background.

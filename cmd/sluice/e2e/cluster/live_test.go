@@ -113,3 +113,31 @@ func TestClusterLiveFromAnyNode(t *testing.T) {
 		t.Errorf("node 2 refused the second publisher without a 453: %s", out)
 	}
 }
+
+// TestClusterNewestMediaFromAnyNode: a camera pushed to node 1 is read
+// back through node 3, which does not record it, up to its newest
+// fragments: GetMedia following it live, a clip to now (across the seam
+// between the archive and the live edge), a clip of the past and
+// GetMediaForFragmentList; then an ON_DEMAND HLS session on node 2 holds
+// every fragment node 1 listed.
+func TestClusterNewestMediaFromAnyNode(t *testing.T) {
+	e2e.RequireFFmpeg(t)
+	e2e.RequireTool(t, e2e.AWSCLI)
+	nats := e2e.StartNATSCluster(t, 3)
+	nodes := e2e.StartNodes(t, nats, 3, readyWithin)
+	began := time.Now()
+	e2e.MediaAcross(t, nodes[0].RTSP, nodes[2].URL, "cam-media")
+
+	listed := e2e.ListFragments(t, nodes[0].URL, "cam-media")
+	var total time.Duration
+	for _, f := range listed {
+		total += time.Duration(f.FragmentLengthInMilliseconds) * time.Millisecond
+	}
+	u := e2e.SessionURL(t, nodes[1].URL, "cam-media", "--playback-mode", "ON_DEMAND",
+		"--hls-fragment-selector", e2e.Selector("SERVER_TIMESTAMP", began.Add(-2*time.Second), time.Now().Add(2*time.Second)))
+	dur, packets := e2e.ProbeTimeline(t, u)
+	if d := dur - total.Seconds(); d < -0.2 || d > 0.2 || float64(packets["video"]) < 25*(total.Seconds()-0.2) {
+		t.Fatalf("ON_DEMAND on node 2: %.2f s, %v packets; node 1 lists %d fragments, %v", dur, packets, len(listed), total)
+	}
+	t.Logf("ON_DEMAND on node 2: %.2f s, %d video packets; node 1 lists %d fragments, %v", dur, packets["video"], len(listed), total)
+}
