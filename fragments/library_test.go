@@ -112,3 +112,35 @@ func TestIndexSelectors(t *testing.T) {
 		t.Fatalf("missing fragment: %v", err)
 	}
 }
+
+// A stray index record of an earlier owner (a lower lease token, over the
+// time of the newer owner's last fragment) is not listed; a lower token
+// that does not overlap, and records without a token, are.
+func TestListingDropsStaleOwner(t *testing.T) {
+	l := newLibrary(t)
+	if _, err := l.Create(bg, fragments.StreamSpec{Name: "cam", RetentionHours: 24}); err != nil {
+		t.Fatal(err)
+	}
+	waitActive(t, l, "cam")
+	t0 := time.Now().UTC().Truncate(time.Second)
+	for _, r := range []struct {
+		key   string
+		start int // seconds from t0; every fragment lasts 2 s
+		token uint64
+	}{
+		{"a0", 0, 5}, {"b0", 2, 7}, {"stray", 3, 5}, {"b1", 4, 7}, {"restarted", 6, 2}, {"untokened", 7, 0},
+	} {
+		when := t0.Add(time.Duration(r.start) * time.Second)
+		if _, err := l.Append(bg, "cam", fragments.Info{Key: r.key, InitKey: "init", Duration: 2 * time.Second, Keyframe: true,
+			ProducerTime: when, ServerTime: when, Token: r.token}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var keys []string
+	if err := l.Fragments(bg, "cam", fragments.Selector{}, func(in fragments.Info) bool { keys = append(keys, in.Key); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(keys) != "[a0 b0 b1 restarted untokened]" {
+		t.Fatalf("listed %v", keys)
+	}
+}

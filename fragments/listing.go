@@ -63,6 +63,7 @@ func (l *Library) Fragments(ctx context.Context, stream string, sel Selector, fn
 	var (
 		dec     recordDecoder
 		failure error
+		newest  Info // the last fragment listed (Stale)
 	)
 	err = l.scan(ctx, stream, first, last, from, func(number string, data []byte) bool {
 		if sel.After != "" && !numberAfter(number, sel.After) {
@@ -73,6 +74,10 @@ func (l *Library) Fragments(ctx context.Context, stream string, sel Selector, fn
 			failure = err
 			return false
 		}
+		if Stale(newest, in) {
+			return true
+		}
+		newest = in
 		if !sel.End.IsZero() && sel.key(in).After(sel.End) {
 			return false
 		}
@@ -85,6 +90,17 @@ func (l *Library) Fragments(ctx context.Context, stream string, sel Selector, fn
 		return err
 	}
 	return failure
+}
+
+// Stale reports whether index record in, which follows prev in the
+// index, is a stray write of an earlier owner: a lower lease token than
+// prev's, and a start before prev's end. The fence on index writes
+// (AppendFenced) keeps such records out; readers drop any that got in,
+// so that the archive never plays two recordings of one moment. A lower
+// token that does not overlap (a token counter restarted with a new
+// lease table) is kept, and records without a token (0) are never stale.
+func Stale(prev, in Info) bool {
+	return in.Token != 0 && prev.Token != 0 && in.Token < prev.Token && in.ProducerTime.Before(prev.End())
 }
 
 // numberAfter reports whether fragment number a comes after b, both of
