@@ -10,6 +10,7 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest/relay"
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/video"
 )
 
 // session is one publishing session: the writer on the front end's
@@ -42,10 +43,6 @@ type session struct {
 	ended     chan struct{}    // closed by Close
 }
 
-// initTouchEvery: an init segment still in use is written again this often,
-// so that the retention sweeper (which goes by modification time) never
-// removes an init that a live fragment needs.
-const initTouchEvery = time.Hour
 
 // Write implements Session.
 func (s *session) Write(u fragments.Unit) {
@@ -135,7 +132,7 @@ func (s *session) archive() {
 			continue // live only: nothing is archived
 		}
 		initKey := prefix + "init/" + f.Init.ID + ".mp4"
-		if t, ok := inits[f.Init.ID]; !ok || time.Since(t) > initTouchEvery {
+		if t, ok := inits[f.Init.ID]; !ok || time.Since(t) > video.InitTouchEvery {
 			if err := s.put(initKey, f.Init.Bytes); err != nil {
 				s.r.log.Error("storing init segment; fragment not archived", "stream", s.stream, "key", initKey, "err", err)
 				continue

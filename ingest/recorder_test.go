@@ -15,6 +15,7 @@ import (
 	"github.com/sluice-dev/sluice/storage/fs"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/streamstest"
+	"github.com/sluice-dev/sluice/video"
 )
 
 var bg = context.Background()
@@ -170,7 +171,7 @@ func TestRetentionZeroStoresNothing(t *testing.T) {
 func TestSweeper(t *testing.T) {
 	const hour = 300 * time.Millisecond // one retention "hour"
 	r := newRig(t, ingest.RecorderConfig{}, streams.Config{RetentionHour: hour})
-	sw := ingest.NewSweeper(r.lib, r.bucket, ingest.SweeperConfig{RetentionHour: hour, Margin: 50 * time.Millisecond, Grace: 100 * time.Millisecond, Interval: time.Hour})
+	sw := video.NewSweeper(r.lib, r.bucket, video.SweeperConfig{RetentionHour: hour, Margin: 50 * time.Millisecond, Grace: 100 * time.Millisecond, Interval: time.Hour})
 	if _, err := r.lib.Create(bg, fragments.StreamSpec{Name: "short", RetentionHours: 1}); err != nil {
 		t.Fatal(err)
 	}

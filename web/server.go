@@ -20,6 +20,7 @@ import (
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/video"
 	"github.com/sluice-dev/sluice/web/api"
 	"github.com/sluice-dev/sluice/web/auth"
 	"github.com/sluice-dev/sluice/web/kds"
@@ -61,6 +62,9 @@ type Deps struct {
 	Video *fragments.Library
 	// Archive holds video media.
 	Archive storage.Bucket
+	// Lifecycle deletes video streams (camera, registry entry, media) for
+	// both APIs. Nil: one over Video, Archive and Cameras.
+	Lifecycle *video.Streams
 	// Playback serves video back; Signer signs and checks session URLs.
 	Playback *playback.Source
 	Signer   *playback.Signer
@@ -113,7 +117,15 @@ func New(cfg Config, deps Deps) *Server {
 	mux := http.NewServeMux()
 	// Kinesis Data Streams: POST / with X-Amz-Target. Kinesis Video
 	// Streams: POST /<operation>.
-	kvCfg := kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg, Playback: deps.Playback, Signer: deps.Signer}
+	if deps.Lifecycle == nil && deps.Video != nil && deps.Archive != nil {
+		vc := video.Config{Library: deps.Video, Bucket: deps.Archive, Logger: cfg.Logger}
+		if deps.Cameras != nil {
+			vc.Cameras = deps.Cameras
+		}
+		deps.Lifecycle, _ = video.New(vc)
+	}
+	kvCfg := kvs.Config{PublicURL: cfg.PublicURL, Logger: cfg.Logger, Registerer: reg, Playback: deps.Playback, Signer: deps.Signer,
+		Lifecycle: deps.Lifecycle}
 	kdCfg := kds.Config{Logger: cfg.Logger, Metrics: reg}
 	if cfg.Auth != nil {
 		// The APIs authorize each call on its decoded input, and seal
@@ -133,7 +145,7 @@ func New(cfg Config, deps Deps) *Server {
 	hlsRoutes(mux, deps, cfg.Auth)
 	mux.Handle("GET /getClip.mp4", clipLink(deps.Signer, policies(cfg.Auth), kv)) // kv itself: the token is the credential
 	mux.Handle("/api/v1/", api.New(api.Deps{
-		Cameras: deps.Cameras, Recordings: deps.Recordings, Video: deps.Video, Playback: deps.Playback, Cluster: deps.Cluster,
+		Cameras: deps.Cameras, Recordings: deps.Recordings, Video: deps.Video, Lifecycle: deps.Lifecycle, Playback: deps.Playback, Cluster: deps.Cluster,
 		Signer: deps.Signer, Data: deps.Streams, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Auth: cfg.Auth,
 	}))
 	if cfg.Auth != nil {

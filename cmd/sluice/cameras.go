@@ -38,7 +38,6 @@ type cameras struct {
 	poll time.Duration
 
 	as     *leases.Assigner
-	flags  []rtsp.Camera
 	cancel context.CancelFunc
 	done   chan struct{}
 
@@ -70,6 +69,10 @@ func parseCameraFlag(v string) (rtsp.Camera, error) {
 // start checks the flags' cameras, creates their streams and starts
 // spreading the wanted cameras; close stops it.
 func (c *cameras) start(ctx context.Context, flags []rtsp.Camera) error {
+	// A --camera is kept like one added through the API (once for the
+	// cluster, however many nodes name it); a stream that keeps another
+	// camera keeps it. Deleting the camera (or its stream) forgets it
+	// until a node starts again with the flag.
 	for _, cam := range flags {
 		if err := c.puller.Check(cam); err != nil {
 			return fmt.Errorf("--camera %s: %w", cam.Stream, err)
@@ -77,11 +80,16 @@ func (c *cameras) start(ctx context.Context, flags []rtsp.Camera) error {
 		if err := c.ensureStream(ctx, cam.Stream); err != nil {
 			return fmt.Errorf("--camera %s: %w", cam.Stream, err)
 		}
+		_, err := c.library.AddPull(ctx, cam.Stream, cam.URL, cam.Transport)
+		if errors.Is(err, fragments.ErrPullExists) {
+			c.log.Warn("--camera ignored: its stream keeps another camera", "stream", cam.Stream)
+		} else if err != nil {
+			return fmt.Errorf("--camera %s: %w", cam.Stream, err)
+		}
 	}
 	if c.poll == 0 {
 		c.poll = time.Second
 	}
-	c.flags = flags
 	c.wanted, c.pulling, c.held = map[string]rtsp.Camera{}, map[string]rtsp.Camera{}, map[string]*leases.Lease{}
 	as, err := c.leases.NewAssigner(leases.AssignerConfig{Start: c.startPull, Stop: c.stopPull})
 	if err != nil {
@@ -126,18 +134,15 @@ func (c *cameras) pollLibrary(ctx context.Context) {
 	}
 }
 
-// refresh computes the wanted cameras (kept ones first: a --camera for a
-// stream that keeps another camera is ignored) and gives their keys to the
-// Assigner. A camera pulled here whose URL changed is restarted.
+// refresh computes the wanted cameras (those the library keeps) and gives
+// their keys to the Assigner. A camera pulled here whose URL changed is
+// restarted.
 func (c *cameras) refresh(ctx context.Context) error {
 	kept, err := c.library.Pulls(ctx)
 	if err != nil {
 		return err
 	}
 	wanted := map[string]rtsp.Camera{}
-	for _, cam := range c.flags {
-		wanted[leaseKey(kindCamera, cam.Stream)] = cam
-	}
 	for _, k := range kept {
 		wanted[leaseKey(kindCamera, k.Stream)] = rtsp.Camera{Stream: k.Stream, URL: k.URL, Transport: k.Transport}
 	}

@@ -72,6 +72,19 @@ func (o recordOwner) Claim(ctx context.Context, stream string) (ingest.Ownership
 	return countedLease{l, o.lost}, nil
 }
 
+// Recording reports whether some node holds the lease of stream
+// (video.Recorders).
+func (o recordOwner) Recording(ctx context.Context, stream string) (bool, error) {
+	key := leaseKey(kindRecord, stream)
+	hs, err := o.t.Holdings(ctx, key)
+	for _, h := range hs {
+		if h.Key == key {
+			return true, err
+		}
+	}
+	return false, err
+}
+
 // nodeName returns the --node-name of the node whose lease name is name
 // (leaseNodeName changed its dots), as its heartbeat publishes it.
 func (o recordOwner) nodeName(ctx context.Context, name string) string {

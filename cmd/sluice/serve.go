@@ -24,6 +24,7 @@ import (
 	storageopen "github.com/sluice-dev/sluice/storage/open"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/streams/embedded"
+	"github.com/sluice-dev/sluice/video"
 	"github.com/sluice-dev/sluice/web"
 	"github.com/sluice-dev/sluice/web/auth"
 )
@@ -113,7 +114,7 @@ func serve(ctx context.Context, cfg config) error {
 
 	sweepCtx, stopSweep := context.WithCancel(context.Background())
 	defer stopSweep()
-	sweeper := ingest.NewSweeper(library, archive, ingest.SweeperConfig{Interval: cfg.SweepInterval, Logger: log})
+	sweeper := video.NewSweeper(library, archive, video.SweeperConfig{Interval: cfg.SweepInterval, Logger: log})
 	go sweeper.Run(sweepCtx)
 
 	tokenSecret, err := library.Secret(octx, "auth-tokens")
@@ -195,6 +196,13 @@ func serve(ctx context.Context, cfg config) error {
 	source := playback.NewSource(library, archive, hub, playback.SourceConfig{})
 	signer := playback.NewSigner(signKey, nil)
 
+	// Video streams' lifecycle: a deletion stops the camera, waits for the
+	// recording node, removes the registry entry and the media.
+	lifecycle, err := video.New(video.Config{Library: library, Bucket: archive, Cameras: cams,
+		Recorders: recordOwner{t: table, lost: &lostLeases}, Logger: log})
+	if err != nil {
+		return err
+	}
 	srv := web.New(web.Config{
 		Addr:            cfg.HTTPAddr,
 		PublicURL:       cfg.PublicURL,
@@ -205,7 +213,7 @@ func serve(ctx context.Context, cfg config) error {
 		OpenAnyIP:       cfg.InsecureNoAuth,
 		TLS:             cfg.tlsConfig(),
 	}, web.Deps{
-		Streams: data, Video: library, Archive: archive,
+		Streams: data, Video: library, Archive: archive, Lifecycle: lifecycle,
 		Playback: source, Signer: signer,
 		Cameras: cams, Recordings: recorder,
 		WebRTC:  webrtcSrv,

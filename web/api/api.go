@@ -17,6 +17,7 @@ import (
 	"github.com/sluice-dev/sluice/ingest/rtsp"
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/video"
 	"github.com/sluice-dev/sluice/web/auth"
 )
 
@@ -40,6 +41,7 @@ type Deps struct {
 	Cameras    Cameras
 	Recordings Recordings
 	Video      *fragments.Library // video streams
+	Lifecycle  *video.Streams     // deletes video streams (camera, registry entry, media)
 	Playback   *playback.Source   // timelines
 	Signer     *playback.Signer   // share and clip links
 	Data       *streams.Core      // data streams

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sluice-dev/sluice/storage"
+	videolife "github.com/sluice-dev/sluice/video"
+
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/fragments/fragmentstest"
 	"github.com/sluice-dev/sluice/ingest"
@@ -25,10 +28,11 @@ import (
 var bg = context.Background()
 
 type rig struct {
-	srv  *httptest.Server
-	rec  *ingest.Recorder
-	lib  *fragments.Library
-	data *streams.Core
+	srv    *httptest.Server
+	rec    *ingest.Recorder
+	lib    *fragments.Library
+	data   *streams.Core
+	bucket storage.Bucket
 }
 
 func newRig(t *testing.T) *rig { return newAuthRig(t, nil, nil) }
@@ -68,11 +72,15 @@ func newFullRig(t *testing.T, v *auth.Verifier, signer *playback.Signer, cluster
 	hub := fragments.NewHub(0)
 	rec := ingest.NewRecorder(lib, bucket, hub, ingest.RecorderConfig{AutoCreate: true})
 	t.Cleanup(func() { rec.Close(bg) })
-	h := api.New(api.Deps{Recordings: rec, Video: lib, Playback: playback.NewSource(lib, bucket, hub, playback.SourceConfig{}),
+	life, err := videolife.New(videolife.Config{Library: lib, Bucket: bucket})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := api.New(api.Deps{Recordings: rec, Video: lib, Lifecycle: life, Playback: playback.NewSource(lib, bucket, hub, playback.SourceConfig{}),
 		Signer: signer, Data: data, PublicURL: "http://sluice.test", Auth: v, Cluster: cluster})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &rig{srv: srv, rec: rec, lib: lib, data: data}
+	return &rig{srv: srv, rec: rec, lib: lib, data: data, bucket: bucket}
 }
 
 func (r *rig) do(t *testing.T, method, path, body string, want int, out any) {
@@ -146,7 +154,19 @@ func TestVideoStreamsAndTimeline(t *testing.T) {
 		t.Fatalf("link %s", link.URL)
 	}
 	r.do(t, "POST", "/api/v1/streams/cam/links", `{"kind":"clip"}`, http.StatusBadRequest, nil)
+	objects := func() int {
+		n := 0
+		r.bucket.List(bg, "video/s-cam/", func(storage.ObjectInfo) error { n++; return nil })
+		return n
+	}
+	if objects() == 0 {
+		t.Fatal("nothing archived")
+	}
 	r.do(t, "DELETE", "/api/v1/streams/cam", "", http.StatusNoContent, nil)
+	// As through the KVS API: the media went with the stream.
+	if n := objects(); n != 0 {
+		t.Fatalf("%d objects of the deleted stream left", n)
+	}
 	r.do(t, "GET", "/api/v1/streams/nope/timeline", "", http.StatusNotFound, nil)
 }
 

@@ -176,15 +176,16 @@ func (h *Handler) deleteVideo(w http.ResponseWriter, r *http.Request) {
 	if !h.video(w) {
 		return
 	}
-	name := r.PathValue("name")
-	if h.cams != nil {
-		_ = h.cams.RemoveCamera(r.Context(), name)
+	if h.d.Lifecycle == nil {
+		writeError(w, http.StatusServiceUnavailable, "deleting video streams is not served by this node")
+		return
 	}
-	if err := h.d.Video.Delete(r.Context(), name, ""); err != nil {
+	// As DeleteStream of the KVS API: camera, registry entry, media.
+	if err := h.d.Lifecycle.Delete(r.Context(), r.PathValue("name"), ""); err != nil {
 		h.fail(w, err)
 		return
 	}
-	w.WriteHeader(http.StatusNoContent) // the sweeper removes the media of deleted streams
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (h *Handler) setRetention(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/storage"
+	"github.com/sluice-dev/sluice/video"
 )
 
 // DefaultMaxBodyBytes is the default limit of a JSON request body. The
@@ -61,6 +62,9 @@ type Config struct {
 	// Media bounds GetClip (bytes, fragments, time range). Zero fields take
 	// the defaults (see MediaLimits).
 	Media MediaLimits
+	// Lifecycle deletes streams (their camera, registry entry and media).
+	// Nil: one without cameras, over the Handler's Library and Bucket.
+	Lifecycle *video.Streams
 }
 
 // Validate reports every invalid field at once, each naming its key.
@@ -96,8 +100,7 @@ type Handler struct {
 	log    *slog.Logger
 	m      *metrics
 	ops    map[string]operation // by request path; read-only after New
-	// purgeBatch is how many keys one round of a media purge lists.
-	purgeBatch int
+	life   *video.Streams       // nil when New could not make one (no Library or Bucket)
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -113,7 +116,10 @@ func New(lib *fragments.Library, bucket storage.Bucket, cfg Config) *Handler {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
-	h := &Handler{lib: lib, bucket: bucket, cfg: cfg, log: cfg.Logger.With("component", "kvs"), purgeBatch: defaultPurgeBatch}
+	h := &Handler{lib: lib, bucket: bucket, cfg: cfg, log: cfg.Logger.With("component", "kvs"), life: cfg.Lifecycle}
+	if h.life == nil {
+		h.life, _ = video.New(video.Config{Library: lib, Bucket: bucket, Logger: cfg.Logger})
+	}
 	h.m = newMetrics(cfg.Registerer, h.log)
 	h.ops = h.operations()
 	return h

@@ -2,9 +2,11 @@ package kvs
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/video"
 )
 
 type createStreamInput struct {
@@ -65,20 +67,10 @@ type deleteStreamInput struct {
 	CurrentVersion *string
 }
 
-// deleteStream removes a stream's registry entry (with its fragment index)
-// and then every object under its media prefix.
-//
-// The order keeps the design's invariant that an index entry never points
-// at a missing object: once Library.Delete returns, the stream is DELETING
-// and its index can be neither read nor appended to, so removing media
-// afterwards cannot be observed through the index. The other order could
-// leave an ACTIVE stream whose fragments are gone if the registry step then
-// failed (version mismatch, stream in use, crash). The cost of this order
-// is that a failure part-way through the media leaves orphans (reported as
-// InternalFailure and logged); so does a writer that stores an object
-// after the listing and then fails to index it. Orphans sit under the old
-// incarnation's prefix (it includes the creation time), so a stream
-// created again under the same name never sees them.
+// deleteStream deletes the stream through video.Streams.Delete: its
+// camera, its registry entry (with its fragment index), then its media. A
+// failure to remove some media is an InternalFailure that says how much
+// was left.
 func (h *Handler) deleteStream(ctx context.Context, _ *http.Request, in *deleteStreamInput) (*struct{}, error) {
 	var v violations
 	v.reqStr("streamARN", in.StreamARN, shapeARN)
@@ -90,12 +82,14 @@ func (h *Handler) deleteStream(ctx context.Context, _ *http.Request, in *deleteS
 	if err != nil {
 		return nil, err
 	}
-	if err := h.lib.Delete(ctx, s.Name, deref(in.CurrentVersion)); err != nil {
-		return nil, err
+	if h.life == nil {
+		return nil, newError(errInternal, "Stream deletion is not served by this server.")
 	}
-	// The registry entry is gone: finish the media even if the client
-	// does not wait for the answer.
-	if err := h.purge(context.WithoutCancel(ctx), s); err != nil {
+	err = h.life.Delete(ctx, s.Name, deref(in.CurrentVersion))
+	if pe, ok := errors.AsType[*video.PurgeError](err); ok {
+		return nil, newError(errInternal, "%s", pe.Error())
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &struct{}{}, nil

@@ -19,7 +19,8 @@ func TestPullCamera(t *testing.T) {
 	const password = "s3cret-Pa55"
 	cam := rtsptest.StartFakeCam(t, "--auth", "digest", "--user", "admin", "--password", password)
 	open := rtsptest.StartFakeCam(t)
-	srv := e2e.StartServer(t, t.TempDir(), "--camera", "gate="+cam.URL("admin:"+password)+"#tcp")
+	dir := t.TempDir()
+	srv := e2e.StartServer(t, dir, "--camera", "gate="+cam.URL("admin:"+password)+"#tcp")
 
 	e2e.WaitCameraState(t, srv, "gate", "streaming")
 	time.Sleep(5 * time.Second)
@@ -64,6 +65,26 @@ func TestPullCamera(t *testing.T) {
 	req, _ := http.NewRequest(http.MethodDelete, srv.URL+"/api/v1/cameras/lobby", nil)
 	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("removing a camera: %v %v", resp.Status, err)
+	}
+
+	// Deleting a pulled camera's stream through the KVS API stops the
+	// camera (before the registry entry goes: a camera still pulled
+	// would make the stream again) and removes its media.
+	if _, before := e2e.Archived(t, dir, "gate"); len(before) == 0 {
+		t.Fatal("gate has nothing archived")
+	}
+	var d struct{ StreamInfo struct{ StreamARN string } }
+	e2e.RunAWS(t, srv.URL, &d, "kinesisvideo", "describe-stream", "--stream-name", "gate")
+	e2e.RunAWS(t, srv.URL, nil, "kinesisvideo", "delete-stream", "--stream-arn", d.StreamInfo.StreamARN)
+	if list, raw := e2e.GetCameras(t, srv); len(list.Cameras) != 0 {
+		t.Fatalf("cameras after their streams were deleted: %s", raw)
+	}
+	e2e.WaitFor(t, 10*time.Second, "the deleted stream gone", func() bool {
+		st, _ := e2e.HttpGet(t, srv.URL+"/api/v1/streams/gate")
+		return st == http.StatusNotFound
+	})
+	if _, frags := e2e.Archived(t, dir, "gate"); len(frags) != 0 {
+		t.Fatalf("%d fragments of the deleted stream left in the archive", len(frags))
 	}
 	srv.Stop(t)
 	if strings.Contains(srv.Log.String(), password) {

@@ -1,8 +1,9 @@
-package kvs
+package video
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/sluice-dev/sluice/fragments"
@@ -22,14 +23,36 @@ const (
 // errBatchFull stops a listing round.
 var errBatchFull = errors.New("batch full")
 
-// purge deletes every object under the media prefix of a deleted stream,
-// in rounds: list up to h.purgeBatch keys not yet known to fail, delete them,
+// PurgeError: a stream was deleted but some of its media could not be
+// removed. The storage errors are logged, not carried: provider details
+// stay in the log.
+type PurgeError struct {
+	Stream  string
+	Prefix  string // what is left is orphaned under it
+	Removed int
+	Failed  int
+	Listing bool // listing the objects failed
+	GaveUp  bool // too many failures: the rest were not tried
+}
+
+func (e *PurgeError) Error() string {
+	listing := ""
+	switch {
+	case e.Listing:
+		listing = ", and listing them failed"
+	case e.GaveUp:
+		listing = ", and the rest were not tried"
+	}
+	return fmt.Sprintf("Stream %s was deleted, but removing its media failed: %d objects removed, %d could not be%s; what is left is orphaned under %s.",
+		e.Stream, e.Removed, e.Failed, listing, e.Prefix)
+}
+
+// in rounds: list up to Config.PurgeBatch keys not yet known to fail, delete them,
 // repeat until a listing finds nothing new. Listing and deleting are never
 // interleaved, since a provider may not list reliably what changes under
 // it. A failure does not stop the others; at the end, any failure (or one
-// listing error) is logged and returned as an InternalFailure that says
-// how much was left.
-func (h *Handler) purge(ctx context.Context, s fragments.Stream) error {
+// listing error) is logged and returned as a *PurgeError.
+func (h *Streams) purge(ctx context.Context, s fragments.Stream) error {
 	prefix := fragments.MediaPrefix(s)
 	failed := map[string]error{}
 	removed := 0
@@ -46,7 +69,7 @@ func (h *Handler) purge(ctx context.Context, s fragments.Stream) error {
 				return nil
 			}
 			batch = append(batch, o.Key)
-			if len(batch) == h.purgeBatch {
+			if len(batch) == h.batch {
 				return errBatchFull
 			}
 			return nil
@@ -58,7 +81,7 @@ func (h *Handler) purge(ctx context.Context, s fragments.Stream) error {
 			failed[key] = err
 		}
 		removed += len(batch)
-		if len(batch) < h.purgeBatch || listErr != nil {
+		if len(batch) < h.batch || listErr != nil {
 			break
 		}
 	}
@@ -73,21 +96,12 @@ func (h *Handler) purge(ctx context.Context, s fragments.Stream) error {
 	if listErr != nil {
 		h.log.Error("listing media of a deleted stream", "stream", s.Name, "prefix", prefix, "err", listErr)
 	}
-	listing := ""
-	switch {
-	case listErr != nil:
-		listing = ", and listing them failed"
-	case gaveUp:
-		listing = ", and the rest were not tried"
-	}
-	// The storage errors are logged, not sent: provider details stay here.
-	return newError(errInternal, "Stream %s was deleted, but removing its media failed: %d objects removed, %d could not be%s; what is left is orphaned under %s.",
-		s.Name, removed, len(failed), listing, prefix)
+	return &PurgeError{Stream: s.Name, Prefix: prefix, Removed: removed, Failed: len(failed), Listing: listErr != nil, GaveUp: gaveUp}
 }
 
 // deleteAll deletes keys with purgeWorkers at a time and returns the
 // failures by key.
-func (h *Handler) deleteAll(ctx context.Context, keys []string) map[string]error {
+func (h *Streams) deleteAll(ctx context.Context, keys []string) map[string]error {
 	var (
 		mu     sync.Mutex
 		failed = map[string]error{}

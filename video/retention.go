@@ -1,4 +1,4 @@
-package ingest
+package video
 
 import (
 	"context"
@@ -9,6 +9,11 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/storage"
 )
+
+// InitTouchEvery: the recorder writes an init segment still in use again
+// this often, so that the sweeper (which goes by modification time) never
+// removes an init that a live fragment needs.
+const InitTouchEvery = time.Hour
 
 // SweeperConfig configures the retention sweeper. Zero values take defaults.
 type SweeperConfig struct {
@@ -130,7 +135,7 @@ func (s *Sweeper) sweepStream(ctx context.Context, st fragments.Stream, now time
 	if err != nil {
 		return err
 	}
-	if _, err := storage.DeleteOlder(ctx, s.bucket, prefix+"init/", now.Add(-retention-s.cfg.Margin-2*initTouchEvery)); err != nil {
+	if _, err := storage.DeleteOlder(ctx, s.bucket, prefix+"init/", now.Add(-retention-s.cfg.Margin-2*InitTouchEvery)); err != nil {
 		return err
 	}
 	return s.sweepOrphans(ctx, st, prefix, now)
