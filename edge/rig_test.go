@@ -93,7 +93,7 @@ func newCluster(t testing.TB) *cluster {
 		return n
 	}
 	c := &cluster{a: mk("a"), b: mk("b"), watch: conn("watch")}
-	c.rec = ingest.NewRecorder(lib, bucket, c.a.hub, ingest.RecorderConfig{AutoCreate: true, Logger: log})
+	c.rec = ingest.NewRecorder(lib, bucket, c.a.hub, ingest.RecorderConfig{AutoCreate: true, Logger: log, Relay: c.a.rel})
 	t.Cleanup(func() { c.rec.Close(bg) })
 	return c
 }
