@@ -1,6 +1,7 @@
 package webrtc_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/pion/webrtc/v4"
 
 	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/ingest"
 	ingestwebrtc "github.com/sluice-dev/sluice/ingest/webrtc"
 )
 
@@ -144,4 +146,27 @@ func sdpValue(s, key string) string {
 		}
 	}
 	return ""
+}
+
+// elsewhere is an ingest.Owner for which another node records every
+// stream.
+type elsewhere struct{}
+
+func (elsewhere) Claim(_ context.Context, stream string) (ingest.Ownership, error) {
+	return nil, &ingest.OwnedElsewhereError{Stream: stream, Node: "node1"}
+}
+
+// TestWHIPToStreamRecordedElsewhere: a WHIP publish of a stream that
+// another node of the cluster records is refused with 409, naming the
+// node, and nothing is recorded here.
+func TestWHIPToStreamRecordedElsewhere(t *testing.T) {
+	r := newRigWith(t, ingestwebrtc.Config{}, elsewhere{})
+	p := newPublisher(t, clientAPI(t, nil), urlOf(r, "whip", "cam"), true, true)
+	defer p.close()
+	if p.resp.status != http.StatusConflict || !strings.Contains(p.resp.body, "stream cam is being recorded by node node1") {
+		t.Fatalf("WHIP to a stream recorded elsewhere: %d %q", p.resp.status, p.resp.body)
+	}
+	if r.rel.Live("cam") {
+		t.Fatal("the refused publisher is live here")
+	}
 }

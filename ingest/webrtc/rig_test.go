@@ -46,6 +46,12 @@ type rig struct {
 
 func newRig(t *testing.T, cfg ingestwebrtc.Config) *rig {
 	t.Helper()
+	return newRigWith(t, cfg, nil)
+}
+
+// newRigWith is newRig with owner as the recorder's Owner (nil: none).
+func newRigWith(t *testing.T, cfg ingestwebrtc.Config, owner ingest.Owner) *rig {
+	t.Helper()
 	core := streamstest.Open(t, fragments.CoreConfig(streams.Config{}))
 	lib := fragments.NewLibrary(core, fragments.LibraryConfig{})
 	bucket, err := fs.Open(t.TempDir())
@@ -54,7 +60,7 @@ func newRig(t *testing.T, cfg ingestwebrtc.Config) *rig {
 	}
 	log := testLogger(t)
 	rel := relay.New()
-	rec := ingest.NewRecorder(lib, bucket, fragments.NewHub(0), ingest.RecorderConfig{AutoCreate: true, Relay: rel, Logger: log})
+	rec := ingest.NewRecorder(lib, bucket, fragments.NewHub(0), ingest.RecorderConfig{AutoCreate: true, Relay: rel, Logger: log, Owner: owner})
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:0"
 	}
