@@ -137,13 +137,34 @@ func (c *Clip) takeSpare() *Media {
 // release keeps parsed fragments that are no longer used for reuse.
 func (c *Clip) release(ms ...*Media) { c.spare = append(c.spare, ms...) }
 
-// dropHeld releases the held fragments.
-func (c *Clip) dropHeld() {
-	for _, p := range c.held {
-		c.release(p.m)
+// dropHeld releases the held fragments that come before next, whose
+// keyframe starts the clip, but the one just before it when it is of the
+// same session (the same clock offset; next nil: none is kept): a fragment is cut at the video
+// keyframe's arrival, so audio that plays just after the keyframe may
+// have arrived, and been stored, with the fragment before (emit writes
+// only its samples from the keyframe on).
+func (c *Clip) dropHeld(next *clipPiece) {
+	keep := -1
+	if n := len(c.held); n > 0 && next != nil {
+		if d := c.held[n-1].offset - next.offset; d > -int64(sameSession) && d < int64(sameSession) {
+			keep = n - 1
+		}
 	}
-	c.held = nil
+	for i, p := range c.held {
+		if i != keep {
+			c.release(p.m)
+		}
+	}
+	if keep < 0 {
+		c.held = c.held[:0]
+		return
+	}
+	c.held = append(c.held[:0], c.held[keep])
 }
+
+// sameSession bounds the difference of the clock offsets of two
+// consecutive fragments of one session (the index keeps times to the ms).
+const sameSession = 50 * time.Millisecond
 
 // firstSample is the media time (ns) of a fragment's first leader sample,
 // or of its earliest sample when the leader has none.
@@ -181,7 +202,7 @@ func (c *Clip) setInit(init []byte) error {
 			c.done = true
 			return fmt.Errorf("%w after %d fragments of the clip: the clip ends there", ErrInitChanged, c.fragsAdded)
 		}
-		c.dropHeld() // the held GOP cannot continue with other parameters
+		c.dropHeld(nil) // the held GOP cannot continue with other parameters
 		c.originSet = false
 	}
 	c.init, c.initBytes = m, init
@@ -199,7 +220,7 @@ func (c *Clip) seek(p *clipPiece, leader *Track) error {
 		}
 		if t <= c.start {
 			if s.Sync {
-				c.dropHeld()
+				c.dropHeld(p)
 				c.origin, c.originSet = ns(s.DTS, leader.TimeScale), true
 			}
 			continue
@@ -213,7 +234,7 @@ func (c *Clip) seek(p *clipPiece, leader *Track) error {
 			if !s.Sync {
 				continue
 			}
-			c.dropHeld()
+			c.dropHeld(p)
 			c.origin, c.originSet = ns(s.DTS, leader.TimeScale), true
 		}
 		decided = true

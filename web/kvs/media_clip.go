@@ -85,12 +85,18 @@ func (h *Handler) planClip(ctx context.Context, src fragmentSource, sel fragment
 		preFrags, frags  int
 		preBytes, bytes  int64
 		found, overLimit bool
+		last, beforePre  string // the fragment before f, and before pre
 	)
+	// The clip reads from the fragment before the one it starts in: audio
+	// that plays just after a keyframe may have been stored with the
+	// fragment before it (remux.Clip keeps only what it needs of it).
 	err := src.src.Fragments(ctx, src.stream, sel, func(f playback.Fragment) bool {
+		prev := last
+		last = f.ID()
 		if !clipTime(sel, f).Add(f.Duration).After(start) {
 			switch {
 			case f.Keyframe:
-				pre, preFrags, preBytes = f.ID(), 1, f.Size
+				pre, preFrags, preBytes, beforePre = f.ID(), 1, f.Size, prev
 			case pre != "":
 				preFrags, preBytes = preFrags+1, preBytes+f.Size
 			}
@@ -98,8 +104,14 @@ func (h *Handler) planClip(ctx context.Context, src fragmentSource, sel fragment
 		}
 		if !found {
 			found, from = true, f.ID()
+			if prev != "" {
+				from = prev
+			}
 			if !f.Keyframe && pre != "" {
 				from, frags, bytes = pre, preFrags, preBytes
+				if beforePre != "" {
+					from = beforePre
+				}
 			}
 		}
 		frags, bytes = frags+1, bytes+f.Size

@@ -78,12 +78,13 @@ func TestClipLimits(t *testing.T) {
 			t.Errorf("limits %+v: %q, %v", c.limits, from, err)
 		}
 	}
-	// Mid-way into the second fragment, the clip starts with it (it
-	// starts with a keyframe); before any fragment, with the first.
+	// Mid-way into the second fragment, the clip reads from the first
+	// (audio stored with it may play after the second's keyframe);
+	// before any fragment, or in the first, from the first.
 	for _, c := range []struct {
 		at   time.Duration
 		want int
-	}{{2500 * time.Millisecond, 1}, {-time.Second, 0}, {500 * time.Millisecond, 0}} {
+	}{{2500 * time.Millisecond, 0}, {-time.Second, 0}, {500 * time.Millisecond, 0}} {
 		from, err := h.planClip(ctx, src, fragments.Selector{Producer: true, Start: start.Add(c.at - clipLookback), End: start.Add(time.Minute)}, start.Add(c.at), h.mediaLimits())
 		if err != nil || !strings.HasSuffix(from, "-"+string(rune('0'+c.want))) {
 			t.Errorf("clip from %v starts with fragment %q (%v), want index %d", c.at, from, err, c.want)
