@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest/relay"
+	"github.com/sluice-dev/sluice/spool"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/video"
 )
@@ -33,7 +35,9 @@ type session struct {
 	last   time.Time
 	drops  int
 
-	queue     chan *fragments.Fragment
+	sw        *spool.Writer // the open fragment's spool file (guarded by mu), with a Spool
+	swFrag    int           // its fragment's index
+	queue     chan archiveJob
 	done      chan struct{} // closed when the archiver has finished
 	prev      chan struct{} // the previous session's done, or nil
 	state     *streamState  // guarded by r.mu
@@ -42,7 +46,6 @@ type session struct {
 	own       *ownership       // with an Owner: the stream's claim and index fence
 	ended     chan struct{}    // closed by Close
 }
-
 
 // Write implements Session.
 func (s *session) Write(u fragments.Unit) {
@@ -70,6 +73,10 @@ func (s *session) Close() {
 		s.mu.Lock()
 		s.closed = true
 		s.w.Close()
+		if s.sw != nil { // parts of a fragment that never closed
+			s.sw.Abort()
+			s.sw = nil
+		}
 		s.mu.Unlock()
 		close(s.queue)
 		s.pub.Close() // relay: live viewers learn that the publisher went away
@@ -85,6 +92,36 @@ func (s *session) Close() {
 	})
 }
 
+// archiveJob is a closed fragment on its way to the archive: with a spool,
+// its metadata (no bytes) and its spool file; without, the fragment.
+type archiveJob struct {
+	f *fragments.Fragment
+	w *spool.Writer
+}
+
+// onPart runs on the writer's goroutine (under s.mu): the part goes to the
+// live edge and, with a spool, is appended to its fragment's spool file.
+func (s *session) onPart(p *fragments.Part) {
+	s.r.hub.AddPart(s.stream, p)
+	sp := s.r.cfg.Spool
+	if sp == nil {
+		return
+	}
+	if s.sw != nil && s.swFrag != p.Fragment {
+		s.sw.Abort() // a fragment that never closed (cannot happen: the writer closes each)
+		s.sw = nil
+	}
+	if s.sw == nil {
+		w, err := sp.Create(fmt.Sprintf("%s-%06d", s.id, p.Fragment))
+		if err != nil {
+			s.r.log.Error("spool: cannot create a fragment's file; the fragment will not be archived", "stream", s.stream, "err", err)
+			return
+		}
+		s.sw, s.swFrag = w, p.Fragment
+	}
+	_, _ = s.sw.Write(p.Bytes) // an error (spool full, disk) is kept by the Writer and reported at commit
+}
+
 // onFragment runs on the writer's goroutine (under s.mu): it publishes the
 // fragment to the live edge and queues it for storage without blocking.
 func (s *session) onFragment(f *fragments.Fragment) {
@@ -95,9 +132,22 @@ func (s *session) onFragment(f *fragments.Fragment) {
 	s.r.mu.Lock()
 	s.state.lastEnd = f.ProducerStart.Add(f.Duration)
 	s.r.mu.Unlock()
+	job := archiveJob{f: f}
+	if s.r.cfg.Spool != nil {
+		meta := *f
+		meta.Parts = nil // the bytes are in the spool file (and in the hub for live viewers)
+		job = archiveJob{f: &meta, w: s.sw}
+		if s.swFrag != f.Index {
+			job.w = nil
+		}
+		s.sw = nil
+	}
 	select {
-	case s.queue <- f:
+	case s.queue <- job:
 	default:
+		if job.w != nil {
+			job.w.Abort()
+		}
 		s.drops++
 		s.r.log.Error("archive queue full: fragment dropped (storage too slow)", "stream", s.stream, "session", s.id, "fragment", f.Index)
 	}
@@ -123,32 +173,41 @@ func (s *session) archive() {
 	prefix := fragments.MediaPrefix(s.info)
 	inits := map[string]time.Time{} // init ID -> last written
 	dropped := 0
-	for f := range s.queue {
+	for job := range s.queue {
+		f := job.f
 		if s.own != nil && s.own.lost() {
+			job.abort()
 			dropped++ // not ours to index any more
 			continue
 		}
 		if s.retentionHours() == 0 {
+			job.abort()
 			continue // live only: nothing is archived
 		}
 		initKey := prefix + "init/" + f.Init.ID + ".mp4"
 		if t, ok := inits[f.Init.ID]; !ok || time.Since(t) > video.InitTouchEvery {
-			if err := s.put(initKey, f.Init.Bytes); err != nil {
+			if err := s.storeInit(initKey, f.Init); err != nil {
 				s.r.log.Error("storing init segment; fragment not archived", "stream", s.stream, "key", initKey, "err", err)
+				job.abort()
 				continue
 			}
 			inits[f.Init.ID] = time.Now()
 		}
 		key := fmt.Sprintf("%sfragments/%013d-%s-%06d.m4s", prefix, f.ProducerStart.UnixMilli(), s.id, f.Index)
+		info := fragments.Info{
+			Key: key, InitKey: initKey, ProducerTime: f.ProducerStart, ServerTime: f.ServerStart,
+			Duration: f.Duration, Size: int64(f.Size), Keyframe: f.Keyframe, Discontinuity: f.Discontinuity,
+			Session: s.id, SessionIndex: f.Index, Samples: f.Samples, Tracks: f.Init.Tracks,
+		}
+		if s.r.cfg.Spool != nil {
+			s.archiveSpooled(job, key, info)
+			continue
+		}
 		if err := s.putFragment(key, f); err != nil {
 			s.r.log.Error("storing fragment; not archived", "stream", s.stream, "key", key, "err", err)
 			continue
 		}
-		number, err := s.index(fragments.Info{
-			Key: key, InitKey: initKey, ProducerTime: f.ProducerStart, ServerTime: f.ServerStart,
-			Duration: f.Duration, Size: int64(f.Size), Keyframe: f.Keyframe, Discontinuity: f.Discontinuity,
-			Session: s.id, SessionIndex: f.Index, Samples: f.Samples, Tracks: f.Init.Tracks,
-		})
+		number, err := s.index(info)
 		if err != nil {
 			s.r.log.Error("indexing fragment; its object is an orphan the sweeper will remove", "stream", s.stream, "key", key, "err", err)
 			continue
@@ -158,6 +217,64 @@ func (s *session) archive() {
 	if dropped > 0 {
 		s.r.log.Warn("fragments dropped: the recording ownership was lost", "stream", s.stream, "session", s.id, "fragments", dropped)
 	}
+}
+
+func (j archiveJob) abort() {
+	if j.w != nil {
+		j.w.Abort()
+	}
+}
+
+// archiveSpooled archives a fragment through the spool: its file is
+// synced and committed, the fragment indexed at once (readers find its
+// bytes in the spool), and its upload queued.
+func (s *session) archiveSpooled(job archiveJob, key string, info fragments.Info) {
+	sp := s.r.cfg.Spool
+	if job.w == nil {
+		s.countDrop()
+		s.r.log.Error("fragment not archived: it has no spool file", "stream", s.stream, "key", key)
+		return
+	}
+	meta, _ := json.Marshal(spoolMeta{Producer: info.ProducerTime})
+	e, err := job.w.Commit(key, s.stream, meta)
+	if err != nil {
+		s.countDrop()
+		s.r.log.Error("fragment not archived: spooling failed", "stream", s.stream, "key", key, "err", err)
+		return
+	}
+	number, err := s.index(info)
+	if err != nil {
+		sp.Remove(e)
+		s.r.log.Error("indexing fragment failed; not archived", "stream", s.stream, "key", key, "err", err)
+		return
+	}
+	s.r.hub.Indexed(s.stream, s.id, info.SessionIndex, number)
+	meta, _ = json.Marshal(spoolMeta{Producer: info.ProducerTime, Number: number})
+	if err := sp.SetMeta(e, meta); err != nil {
+		s.r.log.Warn("spool: recording the index number failed (a restart looks it up)", "key", key, "err", err)
+	}
+	s.r.up.enqueue(e)
+}
+
+func (s *session) countDrop() {
+	s.mu.Lock()
+	s.drops++
+	s.mu.Unlock()
+}
+
+// storeInit stores an init segment: through the spool (uploaded before
+// the fragments queued after it), or at once.
+func (s *session) storeInit(key string, in *fragments.Init) error {
+	sp := s.r.cfg.Spool
+	if sp == nil {
+		return s.put(key, in.Bytes)
+	}
+	e, err := sp.Put(fmt.Sprintf("%s-init-%s-%d", s.id, in.ID, time.Now().UnixNano()), key, s.stream, in.Bytes, true, nil)
+	if err != nil {
+		return err
+	}
+	s.r.up.enqueue(e)
+	return nil
 }
 
 func (s *session) retentionHours() int {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest/relay"
+	"github.com/sluice-dev/sluice/spool"
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
 )
@@ -36,6 +37,14 @@ type RecorderConfig struct {
 	// Relay, when set, also receives every session's access units, as
 	// they arrive, for live viewers (WHEP); nil relays nothing.
 	Relay *relay.Relay
+	// Spool, when set, is the local disk between ingest and the bucket
+	// (package spool): parts are appended to it as they close, a closed
+	// fragment is synced there, indexed at once, and uploaded by the
+	// Recorder's uploaders, which retry until the bucket takes it; what
+	// waits there is read back through Spool.Over. Nil: closed fragments
+	// wait in memory (QueueFragments) and are stored before they are
+	// indexed, with a minute of retries.
+	Spool *spool.Spool
 	// Owner, when set, makes every session claim its stream first (one
 	// node records a stream at a time, see Owner) and fences the session's
 	// index writes with the claim's token; nil: this node records
@@ -54,7 +63,9 @@ type Recorder struct {
 
 	ctx    context.Context // storage and index writes; cancelled by Close
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // session archivers
+	up     *uploader      // with a Spool
+	upWG   sync.WaitGroup // the uploader's goroutines
 
 	mu      sync.Mutex
 	active  map[string]*session
@@ -82,6 +93,10 @@ func NewRecorder(lib *fragments.Library, bucket storage.Bucket, hub *fragments.H
 	}
 	r := &Recorder{lib: lib, bucket: bucket, hub: hub, cfg: cfg, log: cfg.Logger.With("component", "recorder"), active: map[string]*session{}, streams: map[string]*streamState{}, owned: map[string]*ownership{}}
 	r.ctx, r.cancel = context.WithCancel(context.Background())
+	if cfg.Spool != nil {
+		r.up = newUploader(r, cfg.Spool)
+		r.up.start()
+	}
 	return r
 }
 
@@ -104,8 +119,9 @@ func (r *Recorder) Close(ctx context.Context) {
 	case <-ctx.Done():
 		r.log.Warn("shutdown: abandoning fragments still waiting for storage")
 	}
-	r.cancel()
+	r.cancel() // uploads in flight stop; the spool keeps what waits
 	<-done
+	r.upWG.Wait()
 }
 
 // Open starts a session of stream with the given tracks. Tracks whose codec
@@ -146,14 +162,14 @@ func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks [
 		notBefore = last.End()
 	}
 	s := &session{r: r, stream: stream, info: info, id: newSessionID(), src: src, since: time.Now(), own: own, ended: make(chan struct{})}
-	s.queue = make(chan *fragments.Fragment, r.cfg.QueueFragments)
+	s.queue = make(chan archiveJob, r.cfg.QueueFragments)
 	s.done = make(chan struct{})
 	cfg := fragments.WriterConfig{
 		Session:        s.id,
 		TargetDuration: r.cfg.TargetDuration,
 		MaxDuration:    r.cfg.MaxDuration,
 		PartDuration:   r.cfg.PartDuration,
-		OnPart:         func(p *fragments.Part) { r.hub.AddPart(stream, p) },
+		OnPart:         s.onPart,
 		OnFragment:     s.onFragment,
 		Logger:         r.log,
 	}
@@ -252,7 +268,14 @@ type Status struct {
 	Fragments    int
 	Bytes        int64
 	LastFragment time.Time
-	Dropped      int
+	// Dropped counts the fragments lost: the archive queue full, the
+	// spool full, the recording ownership lost.
+	Dropped int
+	// Spooled counts the stream's objects waiting in the spool for the
+	// bucket; ArchiveDelayed is set while the bucket is failing and some
+	// wait.
+	Spooled        int
+	ArchiveDelayed bool
 }
 
 // Active lists the streams being recorded, sorted by name.
@@ -267,6 +290,14 @@ func (r *Recorder) Active() []Status {
 	out := make([]Status, 0, len(sessions))
 	for _, s := range sessions {
 		out = append(out, s.status())
+	}
+	if r.up != nil {
+		pending, drops, failing := r.up.spooledOf()
+		for i := range out {
+			st := &out[i]
+			st.Spooled, st.Dropped = pending[st.Stream], st.Dropped+drops[st.Stream]
+			st.ArchiveDelayed = failing && st.Spooled > 0
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Stream < out[j].Stream })
 	return out

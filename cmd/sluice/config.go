@@ -58,6 +58,7 @@ type config struct {
 	Cameras             stringList
 	OutboundAllow       stringList
 	ArchiveMode         string
+	SpoolMaxBytes       int64
 	// outboundNets are the networks of --outbound-allow (set by
 	// validate); nil when not given.
 	outboundNets []netip.Prefix
@@ -131,6 +132,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.DurationVar(&c.PartDuration, "part-duration", 200*time.Millisecond, "duration of live-edge parts (LL-HLS); players hold back three parts, so 100ms lowers hls.js latency from ~0.9 s to ~0.6 s at twice the part requests")
 	fs.Var(&c.Cameras, "camera", "camera to pull, repeatable: stream=rtsp://[user:pass@]host[:port]/path, optionally ending #tcp or #udp (default: UDP, then TCP); env/YAML: space-separated or a list")
 	fs.Var(&c.OutboundAllow, "outbound-allow", "network (CIDR, or an address) that pulled cameras may be connected to, repeatable; every address a camera's host resolves to is checked at each connection. Default: with access keys any address (an admin adding a camera is trusted); without keys loopback only (127.0.0.0/8, ::1), since any web page could add a camera (give 0.0.0.0/0 and ::/0 to allow all)")
+	fs.Int64Var(&c.SpoolMaxBytes, "spool-max-bytes", 0, "cap of the local spool (<data-dir>/spool) where fragments wait for the archive bucket; 0 = a quarter of the disk's free space at start (at least 64 MiB). When full, the oldest unsent fragments of the stream with the most spooled are dropped, each logged and counted")
 	fs.StringVar(&c.ArchiveMode, "archive-mode", "private", "who may read archived video and the data directory: 'private' (files 0600, directories 0700: the server's user) or 'group' (0640, 0750: its group too)")
 	fs.StringVar(&c.WebRTCAddr, "webrtc-addr", ":8189", "UDP address of the ICE mux that every WebRTC session shares (WHIP publishers at /whip/<stream>, WHEP viewers at /whep/<stream>); empty turns WebRTC off")
 	fs.StringVar(&c.WebRTCTCPAddr, "webrtc-tcp-addr", "", "TCP address for ICE over TCP, for clients whose networks block UDP; empty: UDP only")
@@ -316,6 +318,9 @@ func (c *config) validate() []error {
 	}
 	if c.PartDuration <= 0 || c.PartDuration > c.FragmentDuration {
 		bad("part-duration", "must be positive and at most --fragment-duration, got %v", c.PartDuration)
+	}
+	if c.SpoolMaxBytes < 0 {
+		bad("spool-max-bytes", "must not be negative, got %d", c.SpoolMaxBytes)
 	}
 	if c.SweepInterval < time.Second {
 		bad("sweep-interval", "must be at least 1s, got %v", c.SweepInterval)

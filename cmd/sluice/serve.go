@@ -20,6 +20,7 @@ import (
 	"github.com/sluice-dev/sluice/ingest/rtsp"
 	ingestwebrtc "github.com/sluice-dev/sluice/ingest/webrtc"
 	"github.com/sluice-dev/sluice/playback"
+	"github.com/sluice-dev/sluice/spool"
 	"github.com/sluice-dev/sluice/storage/fs"
 	storageopen "github.com/sluice-dev/sluice/storage/open"
 	"github.com/sluice-dev/sluice/streams"
@@ -96,7 +97,14 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer liveEdge.Close()
+	// The spool: fragments wait on the local disk for the bucket (and are
+	// played back from there meanwhile).
+	sp, err := spool.Open(spool.Config{Dir: filepath.Join(cfg.DataDir, "spool"), MaxBytes: cfg.SpoolMaxBytes, Logger: log})
+	if err != nil {
+		return err
+	}
 	recorder := ingest.NewRecorder(library, archive, hub, ingest.RecorderConfig{
+		Spool:                sp,
 		Relay:                rel,
 		AutoCreate:           cfg.AutoCreate,
 		CreateRetentionHours: cfg.AutoCreateRetention,
@@ -193,7 +201,14 @@ func serve(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	source := playback.NewSource(library, archive, hub, playback.SourceConfig{})
+	// Playback reads what waits in a spool from it: this node's, or, over
+	// NATS, the recording node's.
+	spoolSub, err := sp.Serve(nc, "sluice.spool.get")
+	if err != nil {
+		return err
+	}
+	defer spoolSub.Unsubscribe()
+	source := playback.NewSource(library, sp.OverRemote(archive, spool.RemoteConfig{Conn: nc, Subject: "sluice.spool.get"}), hub, playback.SourceConfig{})
 	signer := playback.NewSigner(signKey, nil)
 
 	// Video streams' lifecycle: a deletion stops the camera, waits for the
@@ -218,7 +233,7 @@ func serve(ctx context.Context, cfg config) error {
 		Cameras: cams, Recordings: recorder,
 		WebRTC:  webrtcSrv,
 		Ready:   []func(context.Context) error{data.Ready, videoCore.Ready},
-		Metrics: leaseMetrics(table, &lostLeases),
+		Metrics: append(leaseMetrics(table, &lostLeases), archiveMetrics(recorder)...),
 		Cluster: clusterView{t: table},
 	})
 	err = srv.Serve(ctx, func(a net.Addr) {

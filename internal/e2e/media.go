@@ -164,7 +164,10 @@ func MediaAcross(t *testing.T, rtspURL, url, stream string) {
 		if math.Abs(dur-want) > 0.05 || math.Abs(dur-to.Sub(from).Seconds()) > 2 {
 			t.Errorf("clip of %v..%v lasts %.3f s (%d frames), want %.3f s (within a GOP of %.3f)", from, to, dur, frames, want, to.Sub(from).Seconds())
 		}
-		if p := fragmentstest.FFprobeFile(t, path); p.Packets["audio"] == 0 || math.Abs(p.Duration-dur) > 0.1 {
+		// The container spans the video within a quarter second: the audio is
+		// trimmed with it (a publisher starved of CPU skews its audio by up
+		// to ~0.1 s, which the clip keeps).
+		if p := fragmentstest.FFprobeFile(t, path); p.Packets["audio"] == 0 || math.Abs(p.Duration-dur) > 0.25 {
 			t.Errorf("clip: ffprobe %+v, video lasts %.3f", p, dur)
 		}
 	})

@@ -159,6 +159,7 @@ func (h *Handler) recordings(w http.ResponseWriter, r *http.Request) {
 			"stream": s.Stream, "session": s.Session, "source": s.Source.Kind, "remote": s.Source.Remote,
 			"transport": s.Source.Transport, "since": s.Since, "tracks": s.Tracks, "fragments": s.Fragments,
 			"bytes": s.Bytes, "last_fragment": s.LastFragment, "dropped": s.Dropped,
+			"spooled": s.Spooled, "archive_delayed": s.ArchiveDelayed,
 		})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"recordings": out})

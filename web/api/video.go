@@ -36,6 +36,11 @@ type videoJSON struct {
 	// fragment's size), for lists where summing the index would cost too much.
 	ArchivedFragments int64 `json:"archived_fragments"`
 	ArchivedBytesEst  int64 `json:"archived_bytes_estimate"`
+	// While the bucket fails, fragments wait in the recording node's
+	// spool (still played back): ArchiveDelayed, with Spooled of them.
+	ArchiveDelayed bool `json:"archive_delayed,omitempty"`
+	Spooled        int  `json:"spooled,omitempty"`
+	Dropped        int  `json:"dropped,omitempty"`
 }
 
 func (h *Handler) video(w http.ResponseWriter) bool {
@@ -80,6 +85,7 @@ func (h *Handler) toVideoJSON(s fragments.Stream, recorders map[string]string) v
 				continue
 			}
 			v.Live, v.Source, v.Remote, v.Tracks = true, st.Source.Kind, st.Source.Remote, st.Tracks
+			v.ArchiveDelayed, v.Spooled, v.Dropped = st.ArchiveDelayed, st.Spooled, st.Dropped
 			if d := time.Since(st.Since).Seconds(); d > 1 {
 				v.BitrateBps = int64(float64(st.Bytes*8) / d)
 			}

@@ -66,7 +66,7 @@ func newEnv(t testing.TB, scfg streams.Config, kcfg kds.Config) *env {
 		h.Close()
 		srv.Close()
 	})
-	return &env{core: core, h: h, srv: srv, reg: reg, client: newClient(srv.URL, srv.Client())}
+	return &env{core: core, h: h, srv: srv, reg: reg, client: newClient(srv.URL, webtest.StableBodies(srv.Client()))}
 }
 
 func newClient(url string, hc *http.Client) *kinesis.Client {

@@ -101,6 +101,8 @@ async function streamsPage() {
         h('div', { class: 'meta' },
           s.live && s.source ? `${s.source} · ${v ? `${v.name} ${v.width}×${v.height}` : 'audio'} · ${Math.round((s.bitrate_bps || 0) / 1000)} kb/s` : '',
           s.recorded_by ? h('span', { class: 'node', 'data-node': s.recorded_by }, ` recorded by ${s.recorded_by}`) : '',
+          s.archive_delayed ? h('span', { class: 'badge warn', title: 'The archive bucket is failing: fragments wait in the local spool and still play back' }, ` archive delayed (${s.spooled} waiting)`) : '',
+          s.dropped ? h('span', { class: 'badge warn' }, ` ${s.dropped} fragments dropped`) : '',
           h('br'), `last fragment ${fmtTime(s.last_fragment)}`, h('br'),
           `retention ${s.retention_hours} h · archived ≈ ${fmtBytes(s.archived_bytes_estimate)} (${s.archived_fragments} fragments)`));
       if (tiles.checked && s.live) {

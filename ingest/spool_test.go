@@ -1,0 +1,284 @@
+package ingest_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/fragments/fragmentstest"
+	"github.com/sluice-dev/sluice/ingest"
+	"github.com/sluice-dev/sluice/spool"
+	"github.com/sluice-dev/sluice/storage"
+	"github.com/sluice-dev/sluice/storage/fs"
+	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/streams/streamstest"
+)
+
+// downBucket fails every Put while down.
+type downBucket struct {
+	storage.Bucket
+	down atomic.Bool
+}
+
+func (b *downBucket) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if b.down.Load() {
+		return errors.New("bucket unreachable (test)")
+	}
+	return b.Bucket.Put(ctx, key, r, size)
+}
+
+// logLines collects log messages.
+type logLines struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *logLines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	l.lines = append(l.lines, string(p))
+	l.mu.Unlock()
+	return len(p), nil
+}
+
+func (l *logLines) count(sub string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, s := range l.lines {
+		if strings.Contains(s, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+type spoolRig struct {
+	lib    *fragments.Library
+	bucket *downBucket
+	hub    *fragments.Hub
+	dir    string
+	sp     *spool.Spool
+	rec    *ingest.Recorder
+	log    *logLines
+}
+
+func newSpoolRig(t *testing.T, maxBytes int64) *spoolRig {
+	t.Helper()
+	c := streamstest.Open(t, fragments.CoreConfig(streams.Config{}))
+	b, err := fs.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &spoolRig{lib: fragments.NewLibrary(c, fragments.LibraryConfig{}), bucket: &downBucket{Bucket: b}, hub: fragments.NewHub(0),
+		dir: t.TempDir(), log: &logLines{}}
+	r.start(t, maxBytes)
+	return r
+}
+
+// start opens the spool and a recorder over it (again after stop).
+func (r *spoolRig) start(t *testing.T, maxBytes int64) {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(r.log, nil))
+	sp, err := spool.Open(spool.Config{Dir: r.dir, MaxBytes: maxBytes, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.sp = sp
+	r.rec = ingest.NewRecorder(r.lib, r.bucket, r.hub, ingest.RecorderConfig{AutoCreate: true, Spool: sp, Logger: log})
+	rec := r.rec
+	t.Cleanup(func() { rec.Close(bg) })
+}
+
+func (r *spoolRig) fragments(t *testing.T, stream string, n int) []fragments.Info {
+	t.Helper()
+	var out []fragments.Info
+	streamstest.Eventually(t, 10*time.Second, func() error {
+		out = out[:0]
+		if err := r.lib.Fragments(bg, stream, fragments.Selector{}, func(in fragments.Info) bool { out = append(out, in); return true }); err != nil {
+			return err
+		}
+		if len(out) != n {
+			return fmt.Errorf("%d fragments indexed, want %d", len(out), n)
+		}
+		return nil
+	})
+	return out
+}
+
+func readAll(t *testing.T, b storage.BucketReader, key string) []byte {
+	t.Helper()
+	rc, err := b.Get(bg, key)
+	if err != nil {
+		t.Fatalf("%s: %v", key, err)
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// While the bucket is down, fragments are indexed at once and read from
+// the spool (they decode); nothing is lost; one log line says the bucket
+// fails, one that it recovered; then everything is uploaded, byte for
+// byte, and the spool is empty.
+func TestSpoolRidesOutBucketOutage(t *testing.T) {
+	r := newSpoolRig(t, 1<<30)
+	r.bucket.down.Store(true)
+	s, err := r.rec.Open(bg, "cam", ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fragmentstest.Feed(t, time.Now(), false, s.Write) // 4 s: 2 fragments
+	streamstest.Eventually(t, 10*time.Second, func() error {
+		if st := r.rec.Active(); len(st) != 1 || !st[0].ArchiveDelayed || st[0].Spooled == 0 {
+			return fmt.Errorf("status while the bucket is down: %+v", st)
+		}
+		return nil
+	})
+	s.Close()
+	frags := r.fragments(t, "cam", 2)
+	over := r.sp.Over(r.bucket)
+	var media [][]byte
+	for _, f := range frags {
+		if _, err := r.bucket.Bucket.Attributes(bg, f.Key); !errors.Is(err, storage.ErrNotFound) {
+			t.Fatalf("%s is in the bucket while it is down: %v", f.Key, err)
+		}
+		media = append(media, readAll(t, over, f.Key))
+	}
+	p := fragmentstest.FFprobe(t, append([][]byte{readAll(t, over, frags[0].InitKey)}, media...)...)
+	if p.Packets["video"] != 100 || p.Packets["audio"] == 0 {
+		t.Fatalf("the spooled fragments decode as %+v, want 100 video frames and audio", p)
+	}
+	st := r.rec.ArchiveStats()
+	if !st.Failing || st.SpoolObjects != 3 || st.SpoolBytes == 0 {
+		t.Fatalf("archive stats while down: %+v", st)
+	}
+
+	r.bucket.down.Store(false)
+	streamstest.Eventually(t, 30*time.Second, func() error {
+		if n := r.sp.Len(); n != 0 {
+			return fmt.Errorf("%d objects still spooled", n)
+		}
+		return nil
+	})
+	for i, f := range frags {
+		if got := readAll(t, r.bucket, f.Key); !bytes.Equal(got, media[i]) {
+			t.Fatalf("%s uploaded as %d bytes, spooled %d", f.Key, len(got), len(media[i]))
+		}
+	}
+	if a, b := r.log.count("archive bucket failing"), r.log.count("archive bucket recovered"); a != 1 || b != 1 {
+		t.Fatalf("%d failing and %d recovered log lines, want one each", a, b)
+	}
+	if st := r.rec.ArchiveStats(); st.Failing || st.SpoolObjects != 0 || st.Uploaded != 3 || st.UploadFailures == 0 {
+		t.Fatalf("archive stats after: %+v", st)
+	}
+}
+
+// A restart with a non-empty spool: indexed fragments are uploaded; a
+// fragment committed but never indexed, and a torn file, are dropped.
+func TestSpoolRecoveryAfterRestart(t *testing.T) {
+	r := newSpoolRig(t, 1<<30)
+	r.bucket.down.Store(true)
+	s, err := r.rec.Open(bg, "cam", ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fragmentstest.Feed(t, time.Now(), false, s.Write)
+	s.Close()
+	frags := r.fragments(t, "cam", 2)
+	r.rec.Close(bg)
+
+	// What a crash leaves besides: a fragment spooled but not indexed,
+	// and the open fragment's file.
+	info, err := r.lib.Describe(bg, "cam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lostKey := fragments.MediaPrefix(info) + "fragments/never-indexed.m4s"
+	w, err := r.sp.Create("crashed-000009")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("0123456789"))
+	if _, err := w.Commit(lostKey, "cam", []byte(`{"producer":"`+time.Now().UTC().Format(time.RFC3339Nano)+`"}`)); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(r.dir, "crashed-000010.data"), []byte{0, 0, 0, 16, 'm', 'o', 'o', 'f'}, 0o600)
+
+	r.bucket.down.Store(false)
+	r.start(t, 1<<30)
+	streamstest.Eventually(t, 30*time.Second, func() error {
+		if n, torn := r.sp.Len(), len(r.sp.Torn()); n != 0 || torn != 0 {
+			return fmt.Errorf("%d objects still spooled, %d torn", n, torn)
+		}
+		return nil
+	})
+	for _, f := range frags {
+		if _, err := r.bucket.Attributes(bg, f.Key); err != nil {
+			t.Fatalf("indexed fragment %s not uploaded after the restart: %v", f.Key, err)
+		}
+	}
+	if _, err := r.bucket.Attributes(bg, lostKey); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a fragment never indexed was uploaded: %v", err)
+	}
+	if r.log.count("spooled but never indexed") != 1 || r.log.count("being recorded when the process stopped") != 1 {
+		t.Fatalf("the drops were not both logged:\n%s", strings.Join(r.log.lines, ""))
+	}
+}
+
+// A spool too small for an outage drops the oldest fragments, counted in
+// the recording's status and logged, and stays within its bound. The
+// media comes in real time, as far as the spool can tell: each fragment
+// is archived before the next one closes.
+func TestSpoolFullDropsOldest(t *testing.T) {
+	r := newSpoolRig(t, 200<<10)
+	r.bucket.down.Store(true)
+	s, err := r.rec.Open(bg, "cam", ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f := fragmentstest.NewFeeder(t, time.Now(), s.Write)
+	f.Frames(50)
+	for i := range 8 { // 2 s a round: fragment i closes
+		f.Frames(50)
+		streamstest.Eventually(t, 5*time.Second, func() error {
+			for _, lf := range r.hub.View("cam").Fragments {
+				if lf.Index == i && lf.Number != "" {
+					return nil
+				}
+			}
+			return fmt.Errorf("fragment %d not indexed yet", i)
+		})
+		if b := r.sp.Bytes(); b > 200<<10 {
+			t.Fatalf("the spool holds %d bytes, past its %d", b, 200<<10)
+		}
+	}
+	st := r.rec.Active()
+	if len(st) != 1 || st[0].Dropped == 0 || st[0].Dropped != int(r.sp.Dropped()) || r.log.count("spool full: fragment dropped") != st[0].Dropped {
+		t.Fatalf("status %+v, %d dropped by the spool:\n%s", st, r.sp.Dropped(), strings.Join(r.log.lines, ""))
+	}
+	// The oldest went: what is left is the newest fragments (and the init).
+	es := r.sp.Entries()
+	if len(es) < 2 || !strings.Contains(es[len(es)-1].Key, "-000007.m4s") {
+		t.Fatalf("left in the spool: %d entries, newest %s", len(es), es[len(es)-1].Key)
+	}
+	for _, e := range es {
+		if strings.Contains(e.Key, "-000000.m4s") {
+			t.Fatalf("the oldest fragment is still spooled, newer ones were dropped")
+		}
+	}
+}

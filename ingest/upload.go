@@ -1,0 +1,306 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/spool"
+	"github.com/sluice-dev/sluice/streams"
+)
+
+// spoolMeta is what the recorder keeps with a spooled fragment: enough to
+// find its index record after a restart.
+type spoolMeta struct {
+	Producer time.Time `json:"producer"`
+	Number   string    `json:"number,omitempty"` // set once indexed
+}
+
+// uploadWorkers is how many uploads run at once.
+const uploadWorkers = 4
+
+// uploader moves spooled objects to the bucket, oldest first, retrying
+// each until the bucket takes it (backoff up to maxUploadWait), and keeps
+// the bucket's health: one log line when it starts failing, one when it
+// recovers. Its goroutines are the Recorder's (Close stops them; what is
+// left waits in the spool for the next start).
+type uploader struct {
+	r  *Recorder
+	sp *spool.Spool
+
+	mu       sync.Mutex
+	queue    []*spool.Entry
+	queued   map[*spool.Entry]bool
+	wake     chan struct{}
+	failing  bool
+	downAt   time.Time
+	failures int64
+	uploaded int64
+	drops    map[string]int // stream -> entries dropped from the spool
+}
+
+const maxUploadWait = 15 * time.Second
+
+func newUploader(r *Recorder, sp *spool.Spool) *uploader {
+	u := &uploader{r: r, sp: sp, queued: map[*spool.Entry]bool{}, wake: make(chan struct{}, 1), drops: map[string]int{}}
+	sp.SetOnDrop(u.dropped)
+	return u
+}
+
+// start recovers what the spool held at open, then uploads.
+func (u *uploader) start() {
+	u.r.upWG.Add(1)
+	go func() {
+		defer u.r.upWG.Done()
+		u.recover(u.r.ctx)
+		var wg sync.WaitGroup
+		for range uploadWorkers {
+			wg.Go(u.work)
+		}
+		wg.Wait()
+	}()
+}
+
+// recover queues the entries left by the previous run: init segments and
+// indexed fragments are uploaded; a fragment committed but not indexed
+// (the process stopped in between) is looked up in the index and dropped
+// when it is not there; torn files (the fragments open when it stopped)
+// are dropped, logged.
+func (u *uploader) recover(ctx context.Context) {
+	for _, t := range u.sp.Torn() {
+		u.r.log.Warn("spool: the fragment being recorded when the process stopped is dropped (not indexed)", "file", t.Name, "bytes", t.Size, "cut", t.Cut)
+		u.sp.Discard(t)
+	}
+	n := 0
+	for _, e := range u.sp.Entries() {
+		if e.Init {
+			u.enqueue(e)
+			n++
+			continue
+		}
+		var m spoolMeta
+		_ = json.Unmarshal(e.Meta, &m)
+		if m.Number == "" {
+			number, err := u.findIndexed(ctx, e, m.Producer)
+			if err != nil {
+				u.r.log.Error("spool: looking up a spooled fragment in the index; kept for the next start", "key", e.Key, "err", err)
+				continue
+			}
+			if number == "" {
+				u.r.log.Warn("spool: a fragment spooled but never indexed (the process stopped in between) is dropped", "stream", e.Stream, "key", e.Key)
+				u.sp.Remove(e)
+				continue
+			}
+		}
+		u.enqueue(e)
+		n++
+	}
+	if n > 0 {
+		u.r.log.Info("spool: uploading what the previous run left", "objects", n, "bytes", u.sp.Bytes())
+	}
+}
+
+// findIndexed returns the number of e's index record, "" when it has none.
+func (u *uploader) findIndexed(ctx context.Context, e *spool.Entry, producer time.Time) (string, error) {
+	number := ""
+	sel := fragments.Selector{Producer: true, Start: producer.Add(-time.Second), End: producer.Add(time.Second)}
+	err := u.r.lib.Fragments(ctx, e.Stream, sel, func(in fragments.Info) bool {
+		if in.Key == e.Key {
+			number = in.Number
+			return false
+		}
+		return true
+	})
+	if errors.Is(err, streams.ErrNotFound) {
+		return "", nil
+	}
+	return number, err
+}
+
+func (u *uploader) enqueue(e *spool.Entry) {
+	u.mu.Lock()
+	if !u.queued[e] {
+		u.queued[e] = true
+		u.queue = append(u.queue, e)
+	}
+	u.mu.Unlock()
+	select {
+	case u.wake <- struct{}{}:
+	default:
+	}
+}
+
+// next takes the oldest queued entry, waiting for one until ctx ends.
+func (u *uploader) next(ctx context.Context) (*spool.Entry, bool) {
+	for {
+		u.mu.Lock()
+		if len(u.queue) > 0 {
+			e := u.queue[0]
+			u.queue = u.queue[1:]
+			u.mu.Unlock()
+			return e, true
+		}
+		u.mu.Unlock()
+		select {
+		case <-u.wake:
+		case <-ctx.Done():
+			return nil, false
+		}
+	}
+}
+
+func (u *uploader) work() {
+	ctx := u.r.ctx
+	wait := time.Second
+	for {
+		e, ok := u.next(ctx)
+		if !ok {
+			return
+		}
+		for {
+			err := u.upload(ctx, e)
+			if err == nil || ctx.Err() != nil {
+				if err == nil {
+					wait = time.Second
+				}
+				break
+			}
+			u.failed(err)
+			select {
+			case <-ctx.Done():
+			case <-time.After(wait):
+			}
+			wait = min(2*wait, maxUploadWait)
+		}
+		u.mu.Lock()
+		delete(u.queued, e)
+		u.mu.Unlock()
+		u.wakeMore()
+	}
+}
+
+// wakeMore wakes another worker when work is left (one wake-up may have
+// been taken by a worker that then found the queue empty).
+func (u *uploader) wakeMore() {
+	u.mu.Lock()
+	more := len(u.queue) > 0
+	u.mu.Unlock()
+	if more {
+		select {
+		case u.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// upload stores one entry and removes it from the spool; nil too when it
+// is no longer wanted (dropped for room, or its stream deleted).
+func (u *uploader) upload(ctx context.Context, e *spool.Entry) error {
+	if !u.sp.Uploading(e, true) {
+		return nil // dropped to make room meanwhile
+	}
+	info, err := u.r.lib.Describe(ctx, e.Stream)
+	if errors.Is(err, streams.ErrNotFound) || err == nil && !strings.HasPrefix(e.Key, fragments.MediaPrefix(info)) {
+		u.r.log.Info("spool: the stream was deleted; its spooled media is dropped", "stream", e.Stream, "key", e.Key)
+		u.sp.Remove(e)
+		return nil
+	}
+	if err != nil {
+		u.sp.Uploading(e, false)
+		return err
+	}
+	f, err := u.sp.OpenEntry(e)
+	if err != nil {
+		u.sp.Remove(e)
+		return nil // gone from the disk: nothing to upload
+	}
+	err = u.r.bucket.Put(ctx, e.Key, f, e.Size)
+	f.Close()
+	if err != nil {
+		u.sp.Uploading(e, false)
+		return err
+	}
+	u.sp.Remove(e)
+	u.succeeded()
+	return nil
+}
+
+func (u *uploader) failed(err error) {
+	u.mu.Lock()
+	u.failures++
+	first := !u.failing
+	if first {
+		u.failing, u.downAt = true, time.Now()
+	}
+	u.mu.Unlock()
+	if first {
+		u.r.log.Error("archive bucket failing: fragments wait in the local spool and are retried", "err", err,
+			"spooled_objects", u.sp.Len(), "spooled_bytes", u.sp.Bytes())
+	}
+}
+
+func (u *uploader) succeeded() {
+	u.mu.Lock()
+	u.uploaded++
+	was, since := u.failing, u.downAt
+	u.failing = false
+	u.mu.Unlock()
+	if was {
+		u.r.log.Info("archive bucket recovered: uploading the spooled fragments", "failing_for", time.Since(since).Round(time.Second),
+			"spooled_objects", u.sp.Len(), "spooled_bytes", u.sp.Bytes())
+	}
+}
+
+func (u *uploader) dropped(e *spool.Entry) {
+	u.mu.Lock()
+	u.drops[e.Stream]++
+	u.mu.Unlock()
+}
+
+// ArchiveStats is the state of the archive path (with a spool).
+type ArchiveStats struct {
+	SpoolBytes     int64
+	SpoolObjects   int
+	SpoolMaxBytes  int64
+	OldestSpooled  time.Duration // age of the oldest object waiting
+	Failing        bool          // the bucket's last upload failed
+	UploadFailures int64
+	Uploaded       int64
+	Dropped        int64 // dropped from the spool to make room
+}
+
+// ArchiveStats reports the spool and the uploads; zero without a spool.
+func (r *Recorder) ArchiveStats() ArchiveStats {
+	u := r.up
+	if u == nil {
+		return ArchiveStats{}
+	}
+	st := ArchiveStats{SpoolBytes: u.sp.Bytes(), SpoolObjects: u.sp.Len(), SpoolMaxBytes: u.sp.MaxBytes(), Dropped: u.sp.Dropped()}
+	if es := u.sp.Entries(); len(es) > 0 {
+		st.OldestSpooled = time.Since(es[0].Created)
+	}
+	u.mu.Lock()
+	st.Failing, st.UploadFailures, st.Uploaded = u.failing, u.failures, u.uploaded
+	u.mu.Unlock()
+	return st
+}
+
+// spooledOf counts the objects of each stream waiting in the spool, and
+// reports the drops and whether the bucket is failing.
+func (u *uploader) spooledOf() (pending map[string]int, drops map[string]int, failing bool) {
+	pending = map[string]int{}
+	for _, e := range u.sp.Entries() {
+		pending[e.Stream]++
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	drops = make(map[string]int, len(u.drops))
+	for k, v := range u.drops {
+		drops[k] = v
+	}
+	return pending, drops, u.failing
+}
