@@ -18,7 +18,35 @@ import (
 type spoolMeta struct {
 	Producer time.Time `json:"producer"`
 	Number   string    `json:"number,omitempty"` // set once indexed
+	// Uploaded marks an init segment kept in the spool after its upload:
+	// the newest ones of each stream stay, so that the fragments waiting
+	// there can be played while the bucket is down.
+	Uploaded bool `json:"uploaded,omitempty"`
 }
+
+// residentInits is how many uploaded init segments of a stream stay in
+// the spool.
+const residentInits = 2
+
+func metaOf(e *spool.Entry) spoolMeta {
+	var m spoolMeta
+	_ = json.Unmarshal(e.Meta, &m)
+	return m
+}
+
+// waitingCount counts the entries waiting for their upload.
+func (u *uploader) waitingCount() int {
+	n := 0
+	for _, e := range u.sp.Entries() {
+		if pending(e) {
+			n++
+		}
+	}
+	return n
+}
+
+// pending reports whether an entry waits for its upload.
+func pending(e *spool.Entry) bool { return !metaOf(e).Uploaded }
 
 // uploadWorkers is how many uploads run at once.
 const uploadWorkers = 4
@@ -43,7 +71,9 @@ type uploader struct {
 	drops    map[string]int // stream -> entries dropped from the spool
 }
 
-const maxUploadWait = 15 * time.Second
+// maxUploadWait caps the backoff between attempts of an upload: the
+// delay between the bucket's return and the uploads resuming.
+const maxUploadWait = 5 * time.Second
 
 func newUploader(r *Recorder, sp *spool.Spool) *uploader {
 	u := &uploader{r: r, sp: sp, queued: map[*spool.Entry]bool{}, wake: make(chan struct{}, 1), drops: map[string]int{}}
@@ -76,10 +106,14 @@ func (u *uploader) recover(ctx context.Context) {
 		u.sp.Discard(t)
 	}
 	n := 0
+	streams := map[string]bool{}
 	for _, e := range u.sp.Entries() {
 		if e.Init {
-			u.enqueue(e)
-			n++
+			streams[e.Stream] = true
+			if pending(e) {
+				u.enqueue(e)
+				n++
+			}
 			continue
 		}
 		var m spoolMeta
@@ -99,8 +133,25 @@ func (u *uploader) recover(ctx context.Context) {
 		u.enqueue(e)
 		n++
 	}
+	for st := range streams {
+		u.pruneInits(st)
+	}
 	if n > 0 {
 		u.r.log.Info("spool: uploading what the previous run left", "objects", n, "bytes", u.sp.Bytes())
+	}
+}
+
+// pruneInits removes the uploaded init segments of stream but the newest
+// residentInits.
+func (u *uploader) pruneInits(stream string) {
+	var up []*spool.Entry
+	for _, e := range u.sp.Entries() { // oldest first
+		if e.Init && e.Stream == stream && !pending(e) {
+			up = append(up, e)
+		}
+	}
+	for i := 0; i < len(up)-residentInits; i++ {
+		u.sp.Remove(up[i])
 	}
 }
 
@@ -224,7 +275,20 @@ func (u *uploader) upload(ctx context.Context, e *spool.Entry) error {
 		u.sp.Uploading(e, false)
 		return err
 	}
-	u.sp.Remove(e)
+	if e.Init {
+		// Kept: the fragments that use it may wait in the spool.
+		m := metaOf(e)
+		m.Uploaded = true
+		b, _ := json.Marshal(m)
+		if err := u.sp.SetMeta(e, b); err != nil {
+			u.sp.Remove(e)
+		} else {
+			u.sp.Uploading(e, false)
+			u.pruneInits(e.Stream)
+		}
+	} else {
+		u.sp.Remove(e)
+	}
 	u.succeeded()
 	return nil
 }
@@ -239,7 +303,7 @@ func (u *uploader) failed(err error) {
 	u.mu.Unlock()
 	if first {
 		u.r.log.Error("archive bucket failing: fragments wait in the local spool and are retried", "err", err,
-			"spooled_objects", u.sp.Len(), "spooled_bytes", u.sp.Bytes())
+			"spooled_objects", u.waitingCount(), "spooled_bytes", u.sp.Bytes())
 	}
 }
 
@@ -251,7 +315,7 @@ func (u *uploader) succeeded() {
 	u.mu.Unlock()
 	if was {
 		u.r.log.Info("archive bucket recovered: uploading the spooled fragments", "failing_for", time.Since(since).Round(time.Second),
-			"spooled_objects", u.sp.Len(), "spooled_bytes", u.sp.Bytes())
+			"spooled_objects", u.waitingCount(), "spooled_bytes", u.sp.Bytes())
 	}
 }
 
@@ -279,9 +343,14 @@ func (r *Recorder) ArchiveStats() ArchiveStats {
 	if u == nil {
 		return ArchiveStats{}
 	}
-	st := ArchiveStats{SpoolBytes: u.sp.Bytes(), SpoolObjects: u.sp.Len(), SpoolMaxBytes: u.sp.MaxBytes(), Dropped: u.sp.Dropped()}
-	if es := u.sp.Entries(); len(es) > 0 {
-		st.OldestSpooled = time.Since(es[0].Created)
+	st := ArchiveStats{SpoolBytes: u.sp.Bytes(), SpoolMaxBytes: u.sp.MaxBytes(), Dropped: u.sp.Dropped()}
+	for _, e := range u.sp.Entries() {
+		if pending(e) {
+			if st.SpoolObjects == 0 {
+				st.OldestSpooled = time.Since(e.Created)
+			}
+			st.SpoolObjects++
+		}
 	}
 	u.mu.Lock()
 	st.Failing, st.UploadFailures, st.Uploaded = u.failing, u.failures, u.uploaded
@@ -291,10 +360,12 @@ func (r *Recorder) ArchiveStats() ArchiveStats {
 
 // spooledOf counts the objects of each stream waiting in the spool, and
 // reports the drops and whether the bucket is failing.
-func (u *uploader) spooledOf() (pending map[string]int, drops map[string]int, failing bool) {
-	pending = map[string]int{}
+func (u *uploader) spooledOf() (waiting map[string]int, drops map[string]int, failing bool) {
+	waiting = map[string]int{}
 	for _, e := range u.sp.Entries() {
-		pending[e.Stream]++
+		if pending(e) {
+			waiting[e.Stream]++
+		}
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -302,5 +373,5 @@ func (u *uploader) spooledOf() (pending map[string]int, drops map[string]int, fa
 	for k, v := range u.drops {
 		drops[k] = v
 	}
-	return pending, drops, u.failing
+	return waiting, drops, u.failing
 }

@@ -73,7 +73,7 @@ echo "== go test (end-to-end tests in headless Chromium, alone: the browser need
 go test -count=1 -timeout 20m ./cmd/sluice/e2e/browser
 
 echo "== go test -race (the in-process packages; the binary's end-to-end tests run without it: SLUICE_E2E_RACE=1 for those)"
-go test -race -count=1 -timeout 20m ./fragments/... ./playback/... ./storage/... ./ingest/... ./web/... ./leases/... ./edge/... ./streams/... ./video/...
+go test -race -count=1 -timeout 20m ./fragments/... ./playback/... ./storage/... ./ingest/... ./web/... ./leases/... ./edge/... ./streams/... ./video/... ./spool/...
 
 echo "== go test (stream core on an external nats-server $nats_server_version)"
 natsdir="$(mktemp -d)"

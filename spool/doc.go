@@ -20,5 +20,7 @@
 // Bounded: MaxBytes caps the spool. Past it, the oldest committed entries
 // of the stream with the most bytes spooled are dropped first (never one
 // being uploaded, never an init segment), each reported to OnDrop; when
-// nothing can be dropped, a write fails with ErrFull.
+// even dropping all of those would not make room (the rest is being
+// written or uploaded), nothing is dropped and the write fails with
+// ErrFull.
 package spool

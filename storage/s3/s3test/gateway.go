@@ -45,9 +45,11 @@ func FromEnv() (Server, bool) {
 // Gateway is a versitygw process started for the tests.
 type Gateway struct {
 	Server
-	cmd  *exec.Cmd
-	dir  string
-	done chan error // receives cmd.Wait's result
+	bin, port string
+	cmd       *exec.Cmd
+	dir       string
+	done      chan error // receives cmd.Wait's result
+	running   bool
 }
 
 // FindVersitygw returns the versitygw binary: $SLUICE_TEST_VERSITYGW, on
@@ -100,33 +102,54 @@ func tryStartGateway(bin string) (*Gateway, error) {
 			AccessKey: "sluice" + RandomHex(6),
 			SecretKey: RandomHex(20),
 		},
-		dir:  dir,
-		done: make(chan error, 1),
+		bin: bin, port: port, dir: dir,
 	}
-	g.cmd = exec.Command(bin,
-		"--port", net.JoinHostPort("127.0.0.1", port),
-		"--access", g.AccessKey, "--secret", g.SecretKey,
-		"--region", "us-east-1", "--quiet",
-		"posix", dir)
-	log, err := os.Create(filepath.Join(os.TempDir(), "sluice-versitygw-"+port+".log"))
-	if err != nil {
+	if err := g.start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
+	}
+	return g, nil
+}
+
+// start runs the gateway process and waits until it answers.
+func (g *Gateway) start() error {
+	g.done = make(chan error, 1)
+	g.cmd = exec.Command(g.bin,
+		"--port", net.JoinHostPort("127.0.0.1", g.port),
+		"--access", g.AccessKey, "--secret", g.SecretKey,
+		"--region", "us-east-1", "--quiet",
+		"posix", g.dir)
+	log, err := os.Create(filepath.Join(os.TempDir(), "sluice-versitygw-"+g.port+".log"))
+	if err != nil {
+		return err
 	}
 	defer log.Close()
 	g.cmd.Stdout, g.cmd.Stderr = log, log
 	if err := g.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+		return fmt.Errorf("starting %s: %w", g.bin, err)
 	}
+	g.running = true
 	go func() { g.done <- g.cmd.Wait() }()
 	if err := g.waitReady(15 * time.Second); err != nil {
-		g.Stop()
-		return nil, fmt.Errorf("versitygw on port %s (log %s): %w", port, log.Name(), err)
+		g.Kill()
+		return fmt.Errorf("versitygw on port %s (log %s): %w", g.port, log.Name(), err)
 	}
 	os.Remove(log.Name())
-	return g, nil
+	return nil
 }
+
+// Kill stops the gateway with SIGKILL, keeping its root and port, as an
+// outage would: Restart brings the same bucket back.
+func (g *Gateway) Kill() {
+	if g.running {
+		g.cmd.Process.Kill()
+		<-g.done
+		g.running = false
+	}
+}
+
+// Restart starts a killed gateway again, on the same port and root.
+func (g *Gateway) Restart() error { return g.start() }
 
 // waitReady polls until the gateway answers HTTP (any status: unsigned
 // requests get 403) or exits.
@@ -152,12 +175,15 @@ func (g *Gateway) waitReady(limit time.Duration) error {
 // Stop terminates the gateway (SIGTERM, then SIGKILL after 5 s) and removes
 // its directory.
 func (g *Gateway) Stop() {
-	g.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-g.done:
-	case <-time.After(5 * time.Second):
-		g.cmd.Process.Kill()
-		<-g.done
+	if g.running {
+		g.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-g.done:
+		case <-time.After(5 * time.Second):
+			g.cmd.Process.Kill()
+			<-g.done
+		}
+		g.running = false
 	}
 	os.RemoveAll(g.dir)
 }

@@ -1,0 +1,189 @@
+package outage
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sluice-dev/sluice/internal/e2e"
+)
+
+// fragmentsIn counts the fragment objects of stream in the bucket.
+func fragmentsIn(t *testing.T, keys map[string]bool, stream string) int {
+	n := 0
+	for k := range keys {
+		if strings.Contains(k, "/video/s-"+stream+"/") && strings.Contains(k, "/fragments/") {
+			n++
+		}
+	}
+	return n
+}
+
+// checkArchive: the listed fragments follow each other with no gap
+// longer than gaps allows, add up to about want, are all in the bucket,
+// and an ON_DEMAND session over them decodes in ffprobe.
+func checkArchive(t *testing.T, srv *e2e.Server, keys map[string]bool, stream string, from time.Time, want time.Duration, gaps int) {
+	t.Helper()
+	listed := e2e.ListFragments(t, srv.URL, stream)
+	var total time.Duration
+	big := 0
+	for i, f := range listed {
+		total += time.Duration(f.FragmentLengthInMilliseconds) * time.Millisecond
+		if i > 0 {
+			prev := listed[i-1]
+			if gap := f.ProducerTimestamp.Sub(prev.ProducerTimestamp.Add(time.Duration(prev.FragmentLengthInMilliseconds) * time.Millisecond)); gap > 100*time.Millisecond {
+				big++
+			}
+		}
+	}
+	if big > gaps || total < want-4*time.Second || total > want+2*time.Second {
+		t.Errorf("%s: %d fragments listed adding up to %v with %d gaps, want about %v with at most %d", stream, len(listed), total, big, want, gaps)
+	}
+	if n := fragmentsIn(t, keys, stream); n != len(listed) {
+		t.Errorf("%s: %d fragments listed, %d in the bucket", stream, len(listed), n)
+	}
+	u := e2e.SessionURL(t, srv.URL, stream, "--playback-mode", "ON_DEMAND", "--hls-fragment-selector",
+		e2e.Selector("SERVER_TIMESTAMP", from.Add(-2*time.Second), time.Now().Add(2*time.Second)))
+	dur, packets := e2e.ProbeTimeline(t, u)
+	if dur < total.Seconds()-0.5 || float64(packets["video"]) < 25*(total.Seconds()-1) || packets["audio"] == 0 {
+		t.Errorf("%s: ON_DEMAND decodes %.2f s, %v packets; %v listed", stream, dur, packets, total)
+	}
+	t.Logf("%s: %d fragments, %v, %d gaps; ON_DEMAND %.2f s, %d video packets", stream, len(listed), total.Round(time.Millisecond), big, dur, packets["video"])
+}
+
+// TestBucketOutage: versitygw is SIGKILLed for OutageDuration while two
+// RTSP publishers record, then restarted on the same port and root.
+// During the outage the newest fragments are listed, and clipped and
+// played from the spool; afterwards everything is in the bucket, the
+// archive has no gap, and the log has one "failing" and one "recovered"
+// line.
+func TestBucketOutage(t *testing.T) {
+	e2e.RequireFFmpeg(t)
+	e2e.RequireTool(t, e2e.AWSCLI)
+	outage := e2e.OutageDuration()
+	g, bucket, storage, env := e2e.StartGateway(t)
+	srv := e2e.StartServerEnv(t, t.TempDir(), env, "--storage", storage)
+	seconds := int(outage.Seconds()) + 20
+	began := time.Now()
+	cams := []string{"cam-a", "cam-b"}
+	for _, cam := range cams {
+		pub := e2e.Publish(t, srv.RTSP+"/"+cam, "libx264", "tcp", seconds)
+		defer pub.Wait()
+	}
+	e2e.WaitFor(t, 15*time.Second, "two fragments of each camera archived", func() bool {
+		for _, cam := range cams {
+			if len(e2e.ListFragments(t, srv.URL, cam)) < 2 {
+				return false
+			}
+		}
+		return true
+	})
+	g.Kill()
+	down := time.Now()
+	time.Sleep(outage / 2) // well into the outage
+
+	// The newest fragments are indexed, clipped and played from the spool.
+	listed := e2e.ListFragments(t, srv.URL, "cam-a")
+	newest := listed[len(listed)-1]
+	if end := newest.ProducerTimestamp.Add(time.Duration(newest.FragmentLengthInMilliseconds) * time.Millisecond); end.Before(time.Now().Add(-5 * time.Second)) {
+		t.Fatalf("during the outage the newest fragment listed ends at %v, %v ago", end, time.Since(end))
+	}
+	to := time.Now().Add(-time.Second).Truncate(time.Second)
+	frames, clipDur := e2e.CheckFrames(t, e2e.GetClip(t, srv.URL, "cam-a", to.Add(-6*time.Second), to))
+	if clipDur < 4 {
+		t.Fatalf("a clip of the last 6 s during the outage lasts %.2f s (%d frames)", clipDur, frames)
+	}
+	_, body := e2e.HttpGet(t, srv.URL+"/api/v1/streams")
+	if !strings.Contains(body, `"archive_delayed":true`) {
+		t.Errorf("the stream list does not say the archive is delayed: %s", body)
+	}
+	if n := e2e.Metric(t, srv.URL, "sluice_archive_failing"); n != 1 {
+		t.Errorf("sluice_archive_failing %v during the outage", n)
+	}
+	t.Logf("during the outage: the newest fragment listed is %v old; a clip of 6 s has %d frames (%.2f s)", time.Since(newest.ProducerTimestamp).Round(time.Millisecond), frames, clipDur)
+
+	time.Sleep(time.Until(down.Add(outage)))
+	if err := g.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	up := time.Now()
+	e2e.WaitFor(t, time.Duration(seconds)*time.Second, "the publishers to finish", func() bool {
+		return time.Since(began) > time.Duration(seconds+2)*time.Second
+	})
+	e2e.WaitFor(t, 60*time.Second, "the spool to empty", func() bool {
+		return e2e.Metric(t, srv.URL, "sluice_spool_objects") == 0
+	})
+	t.Logf("bucket down %v; every upload done %v after it came back (the publishers went on meanwhile)", up.Sub(down).Round(time.Second), time.Since(up).Round(time.Second))
+	keys := e2e.BucketKeys(t, g, bucket, "archive/")
+	for _, cam := range cams {
+		checkArchive(t, srv, keys, cam, began, time.Duration(seconds)*time.Second, 0)
+	}
+	log := srv.Log.String()
+	if a, b := strings.Count(log, "archive bucket failing"), strings.Count(log, "archive bucket recovered"); a != 1 || b != 1 {
+		t.Errorf("%d 'failing' and %d 'recovered' log lines, want one each", a, b)
+	}
+	if strings.Contains(log, "not archived") || strings.Contains(log, "spool full") {
+		t.Errorf("the log reports lost fragments:\n%s", log)
+	}
+}
+
+// TestBucketOutageWithRestart: Sluice is SIGKILLed in the middle of a
+// bucket outage and started again (same data directory); after the
+// bucket returns, every fragment the index holds is in the bucket and the
+// spool is empty.
+func TestBucketOutageWithRestart(t *testing.T) {
+	e2e.RequireFFmpeg(t)
+	e2e.RequireTool(t, e2e.AWSCLI)
+	outage := e2e.OutageDuration()
+	g, bucket, storage, env := e2e.StartGateway(t)
+	dir := t.TempDir()
+	srv := e2e.StartServerEnv(t, dir, env, "--storage", storage, "--lease-ttl", "3s")
+	began := time.Now()
+	pub := e2e.Publish(t, srv.RTSP+"/cam", "libx264", "tcp", int(outage.Seconds())+10)
+	e2e.WaitFor(t, 15*time.Second, "two fragments archived", func() bool { return len(e2e.ListFragments(t, srv.URL, "cam")) >= 2 })
+	g.Kill()
+	down := time.Now()
+	time.Sleep(outage / 2)
+	before := len(e2e.ListFragments(t, srv.URL, "cam"))
+	killed := time.Now()
+	srv.Kill()
+	pub.Process.Kill()
+	srv = e2e.StartServerEnv(t, dir, env, "--storage", storage, "--lease-ttl", "3s")
+	// The killed process's lease of the stream holds for its TTL: the
+	// restarted node accepts the publisher once it expired.
+	e2e.WaitFor(t, 20*time.Second, "the restarted node to take the publisher", func() bool {
+		ok, _ := e2e.PublishFor(t, srv.RTSP+"/cam", 6)
+		return ok
+	})
+	time.Sleep(time.Until(down.Add(outage)))
+	if err := g.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	e2e.WaitFor(t, 60*time.Second, "the spool to empty", func() bool {
+		return e2e.Metric(t, srv.URL, "sluice_spool_objects") == 0
+	})
+	listed := e2e.ListFragments(t, srv.URL, "cam")
+	if len(listed) <= before {
+		t.Fatalf("%d fragments listed after the restart, %d before it", len(listed), before)
+	}
+	keys := e2e.BucketKeys(t, g, bucket, "archive/")
+	if n := fragmentsIn(t, keys, "cam"); n != len(listed) {
+		t.Fatalf("%d fragments indexed, %d in the bucket: an acknowledged fragment is missing", len(listed), n)
+	}
+	if n, err := countSpool(dir); err != nil || n > 2*2 {
+		t.Fatalf("%d files left in the spool (%v): more than the two init segments kept", n, err)
+	}
+	// The media decodes across the restart (a discontinuity, no overlap):
+	// what was published before the kill (but the fragment then open) and
+	// the 6 s after it.
+	checkArchive(t, srv, keys, "cam", began, killed.Sub(began)+6*time.Second, 2)
+	t.Logf("%d fragments indexed before the kill, %d after; all in the bucket", before, len(listed))
+}
+
+// countSpool counts the files in a data directory's spool.
+func countSpool(dataDir string) (int, error) {
+	des, err := os.ReadDir(filepath.Join(dataDir, "spool"))
+	return len(des), err
+}
