@@ -1,6 +1,8 @@
 package outage
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -186,4 +188,49 @@ func TestBucketOutageWithRestart(t *testing.T) {
 func countSpool(dataDir string) (int, error) {
 	des, err := os.ReadDir(filepath.Join(dataDir, "spool"))
 	return len(des), err
+}
+
+// TestSpoolFull: with the bucket down the whole time and a spool of
+// 300 kB, a 20 s recording overflows it: the oldest fragments are
+// dropped, each logged and counted in the recording's status, and the
+// spool stays within its bound; when the bucket returns, what is left is
+// uploaded.
+func TestSpoolFull(t *testing.T) {
+	e2e.RequireFFmpeg(t)
+	const max = 300_000
+	g, _, storage, env := e2e.StartGateway(t)
+	srv := e2e.StartServerEnv(t, t.TempDir(), env, "--storage", storage, "--spool-max-bytes", fmt.Sprint(max))
+	g.Kill()
+	pub := e2e.Publish(t, srv.RTSP+"/cam", "libx264", "tcp", 20)
+	finished := make(chan struct{})
+	go func() { pub.Wait(); close(finished) }()
+	var dropped float64
+	e2e.WaitFor(t, 40*time.Second, "the publisher to finish", func() bool {
+		if b := e2e.Metric(t, srv.URL, "sluice_spool_bytes"); b > max {
+			t.Fatalf("the spool holds %v bytes, past its %d", b, max)
+		}
+		_, body := e2e.HttpGet(t, srv.URL+"/api/v1/recordings")
+		var rec struct{ Recordings []struct{ Dropped int } }
+		if json.Unmarshal([]byte(body), &rec) == nil && len(rec.Recordings) == 1 {
+			dropped = float64(rec.Recordings[0].Dropped)
+		}
+		select {
+		case <-finished:
+			return true
+		default:
+			return false
+		}
+	})
+	n := e2e.Metric(t, srv.URL, "sluice_spool_dropped_total")
+	logged := float64(strings.Count(srv.Log.String(), "spool full: fragment dropped"))
+	if n == 0 || logged != n || dropped == 0 {
+		t.Fatalf("%v fragments dropped by the metric, %v logged, %v in the recording's status", n, logged, dropped)
+	}
+	if err := g.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	e2e.WaitFor(t, 30*time.Second, "the spool to empty", func() bool {
+		return e2e.Metric(t, srv.URL, "sluice_spool_objects") == 0
+	})
+	t.Logf("a 300 kB spool with the bucket down for 20 s of video: %v fragments dropped (logged, and %v in the status while recording)", n, dropped)
 }
