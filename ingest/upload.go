@@ -18,35 +18,12 @@ import (
 type spoolMeta struct {
 	Producer time.Time `json:"producer"`
 	Number   string    `json:"number,omitempty"` // set once indexed
-	// Uploaded marks an init segment kept in the spool after its upload:
-	// the newest ones of each stream stay, so that the fragments waiting
-	// there can be played while the bucket is down.
-	Uploaded bool `json:"uploaded,omitempty"`
 }
 
 // residentInits is how many uploaded init segments of a stream stay in
-// the spool.
+// the spool (spool.Entry.Uploaded), so that the fragments waiting there
+// can be played while the bucket is down.
 const residentInits = 2
-
-func metaOf(e *spool.Entry) spoolMeta {
-	var m spoolMeta
-	_ = json.Unmarshal(e.Meta, &m)
-	return m
-}
-
-// waitingCount counts the entries waiting for their upload.
-func (u *uploader) waitingCount() int {
-	n := 0
-	for _, e := range u.sp.Entries() {
-		if pending(e) {
-			n++
-		}
-	}
-	return n
-}
-
-// pending reports whether an entry waits for its upload.
-func pending(e *spool.Entry) bool { return !metaOf(e).Uploaded }
 
 // uploadWorkers is how many uploads run at once.
 const uploadWorkers = 4
@@ -62,7 +39,7 @@ type uploader struct {
 
 	mu       sync.Mutex
 	queue    []*spool.Entry
-	queued   map[*spool.Entry]bool
+	queued   map[string]bool // by spool file
 	wake     chan struct{}
 	failing  bool
 	downAt   time.Time
@@ -76,7 +53,7 @@ type uploader struct {
 const maxUploadWait = 5 * time.Second
 
 func newUploader(r *Recorder, sp *spool.Spool) *uploader {
-	u := &uploader{r: r, sp: sp, queued: map[*spool.Entry]bool{}, wake: make(chan struct{}, 1), drops: map[string]int{}}
+	u := &uploader{r: r, sp: sp, queued: map[string]bool{}, wake: make(chan struct{}, 1), drops: map[string]int{}}
 	sp.SetOnDrop(u.dropped)
 	return u
 }
@@ -110,7 +87,7 @@ func (u *uploader) recover(ctx context.Context) {
 	for _, e := range u.sp.Entries() {
 		if e.Init {
 			streams[e.Stream] = true
-			if pending(e) {
+			if !e.Uploaded {
 				u.enqueue(e)
 				n++
 			}
@@ -146,7 +123,7 @@ func (u *uploader) recover(ctx context.Context) {
 func (u *uploader) pruneInits(stream string) {
 	var up []*spool.Entry
 	for _, e := range u.sp.Entries() { // oldest first
-		if e.Init && e.Stream == stream && !pending(e) {
+		if e.Init && e.Stream == stream && e.Uploaded {
 			up = append(up, e)
 		}
 	}
@@ -174,8 +151,8 @@ func (u *uploader) findIndexed(ctx context.Context, e *spool.Entry, producer tim
 
 func (u *uploader) enqueue(e *spool.Entry) {
 	u.mu.Lock()
-	if !u.queued[e] {
-		u.queued[e] = true
+	if !u.queued[e.File()] {
+		u.queued[e.File()] = true
 		u.queue = append(u.queue, e)
 	}
 	u.mu.Unlock()
@@ -228,7 +205,7 @@ func (u *uploader) work() {
 			wait = min(2*wait, maxUploadWait)
 		}
 		u.mu.Lock()
-		delete(u.queued, e)
+		delete(u.queued, e.File())
 		u.mu.Unlock()
 		u.wakeMore()
 	}
@@ -277,10 +254,7 @@ func (u *uploader) upload(ctx context.Context, e *spool.Entry) error {
 	}
 	if e.Init {
 		// Kept: the fragments that use it may wait in the spool.
-		m := metaOf(e)
-		m.Uploaded = true
-		b, _ := json.Marshal(m)
-		if err := u.sp.SetMeta(e, b); err != nil {
+		if err := u.sp.MarkUploaded(e); err != nil {
 			u.sp.Remove(e)
 		} else {
 			u.sp.Uploading(e, false)
@@ -303,7 +277,7 @@ func (u *uploader) failed(err error) {
 	u.mu.Unlock()
 	if first {
 		u.r.log.Error("archive bucket failing: fragments wait in the local spool and are retried", "err", err,
-			"spooled_objects", u.waitingCount(), "spooled_bytes", u.sp.Bytes())
+			"spooled_objects", u.sp.Waiting().Objects, "spooled_bytes", u.sp.Bytes())
 	}
 }
 
@@ -315,7 +289,7 @@ func (u *uploader) succeeded() {
 	u.mu.Unlock()
 	if was {
 		u.r.log.Info("archive bucket recovered: uploading the spooled fragments", "failing_for", time.Since(since).Round(time.Second),
-			"spooled_objects", u.waitingCount(), "spooled_bytes", u.sp.Bytes())
+			"spooled_objects", u.sp.Waiting().Objects, "spooled_bytes", u.sp.Bytes())
 	}
 }
 
@@ -343,14 +317,10 @@ func (r *Recorder) ArchiveStats() ArchiveStats {
 	if u == nil {
 		return ArchiveStats{}
 	}
-	st := ArchiveStats{SpoolBytes: u.sp.Bytes(), SpoolMaxBytes: u.sp.MaxBytes(), Dropped: u.sp.Dropped()}
-	for _, e := range u.sp.Entries() {
-		if pending(e) {
-			if st.SpoolObjects == 0 {
-				st.OldestSpooled = time.Since(e.Created)
-			}
-			st.SpoolObjects++
-		}
+	w := u.sp.Waiting()
+	st := ArchiveStats{SpoolBytes: u.sp.Bytes(), SpoolMaxBytes: u.sp.MaxBytes(), Dropped: u.sp.Dropped(), SpoolObjects: w.Objects}
+	if !w.Oldest.IsZero() {
+		st.OldestSpooled = time.Since(w.Oldest)
 	}
 	u.mu.Lock()
 	st.Failing, st.UploadFailures, st.Uploaded = u.failing, u.failures, u.uploaded
@@ -361,12 +331,7 @@ func (r *Recorder) ArchiveStats() ArchiveStats {
 // spooledOf counts the objects of each stream waiting in the spool, and
 // reports the drops and whether the bucket is failing.
 func (u *uploader) spooledOf() (waiting map[string]int, drops map[string]int, failing bool) {
-	waiting = map[string]int{}
-	for _, e := range u.sp.Entries() {
-		if pending(e) {
-			waiting[e.Stream]++
-		}
-	}
+	waiting = u.sp.Waiting().PerStream
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	drops = make(map[string]int, len(u.drops))

@@ -35,16 +35,23 @@ type Config struct {
 
 // Entry is one committed object waiting for its upload.
 type Entry struct {
-	Key     string          `json:"key"`    // its bucket key
-	Stream  string          `json:"stream"` // the stream it belongs to
-	Size    int64           `json:"size"`
-	Init    bool            `json:"init,omitempty"` // an init segment: never dropped
-	Meta    json.RawMessage `json:"meta,omitempty"` // the caller's
-	Created time.Time       `json:"created"`
+	Key    string `json:"key"`    // its bucket key
+	Stream string `json:"stream"` // the stream it belongs to
+	Size   int64  `json:"size"`
+	Init   bool   `json:"init,omitempty"` // an init segment: never dropped
+	// Uploaded marks an entry kept after its upload (MarkUploaded): an
+	// init segment the entries still waiting need.
+	Uploaded bool            `json:"uploaded,omitempty"`
+	Meta     json.RawMessage `json:"meta,omitempty"` // the caller's
+	Created  time.Time       `json:"created"`
 
 	name      string
 	uploading bool // guarded by Spool.mu
 }
+
+// File names the entry's spool file (unique: an entry committed again
+// under the same key has another).
+func (e *Entry) File() string { return e.name }
 
 // Spool is a directory of objects on their way to the bucket. Safe for
 // concurrent use.
@@ -292,12 +299,15 @@ func (s *Spool) Discard(t Torn) {
 	_ = os.Remove(t.Path)
 }
 
-// Entries returns the committed entries, oldest first.
+// Entries returns the committed entries, oldest first: copies, as the
+// spool has them now (an entry is named to the other methods by its key
+// and file, so a copy does).
 func (s *Spool) Entries() []*Entry {
 	s.mu.Lock()
 	out := make([]*Entry, 0, len(s.entries))
 	for _, e := range s.entries {
-		out = append(out, e)
+		c := *e
+		out = append(out, &c)
 	}
 	s.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
@@ -309,12 +319,24 @@ func (s *Spool) Entries() []*Entry {
 	return out
 }
 
-// Get returns the committed entry of key.
+// Get returns (a copy of) the committed entry of key.
 func (s *Spool) Get(key string) (*Entry, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.entries[key]
-	return e, ok
+	if !ok {
+		return nil, false
+	}
+	c := *e
+	return &c, true
+}
+
+// current returns the stored entry e names. Called with s.mu held.
+func (s *Spool) current(e *Entry) *Entry {
+	if cur := s.entries[e.Key]; cur != nil && cur.name == e.name {
+		return cur
+	}
+	return nil
 }
 
 // Bytes is what the spool holds now, committed and being written.
@@ -349,40 +371,92 @@ func (s *Spool) OpenEntry(e *Entry) (*os.File, error) { return s.open(e) }
 func (s *Spool) Uploading(e *Entry, on bool) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.entries[e.Key] != e {
+	cur := s.current(e)
+	if cur == nil {
 		return false
 	}
-	e.uploading = on
+	cur.uploading = on
 	return true
 }
 
 // Remove removes a committed entry (uploaded, or no longer wanted).
 func (s *Spool) Remove(e *Entry) {
 	s.mu.Lock()
-	if s.entries[e.Key] == e {
+	if cur := s.current(e); cur != nil {
 		delete(s.entries, e.Key)
-		s.bytes -= e.Size
+		s.bytes -= cur.Size
 	}
 	s.mu.Unlock()
 	_ = os.Remove(s.path(e.name, ".meta")) // first: without it the data is torn, not an entry
 	_ = os.Remove(s.path(e.name, ".data"))
 }
 
-// SetMeta replaces a committed entry's caller metadata (durably).
-func (s *Spool) SetMeta(e *Entry, meta []byte) error {
+// Waiting is what waits for its upload (entries not Uploaded).
+type Waiting struct {
+	Objects   int
+	Oldest    time.Time      // zero when none
+	PerStream map[string]int // objects by stream
+}
+
+// Waiting counts the entries waiting for their upload, in one pass.
+func (s *Spool) Waiting() Waiting {
+	w := Waiting{PerStream: map[string]int{}}
 	s.mu.Lock()
-	if s.entries[e.Key] != e {
+	defer s.mu.Unlock()
+	for _, e := range s.entries {
+		if e.Uploaded {
+			continue
+		}
+		w.Objects++
+		w.PerStream[e.Stream]++
+		if w.Oldest.IsZero() || e.Created.Before(w.Oldest) {
+			w.Oldest = e.Created
+		}
+	}
+	return w
+}
+
+// MarkUploaded records (durably) that an entry kept in the spool has been
+// uploaded.
+func (s *Spool) MarkUploaded(e *Entry) error {
+	s.mu.Lock()
+	cur := s.current(e)
+	if cur == nil {
 		s.mu.Unlock()
 		return fmt.Errorf("spool: %s is gone", e.Key)
 	}
-	c := *e
+	c := *cur
+	c.Uploaded = true
+	s.mu.Unlock()
+	if err := s.writeMeta(&c); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	if cur := s.current(e); cur != nil {
+		cur.Uploaded = true
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// SetMeta replaces a committed entry's caller metadata (durably).
+func (s *Spool) SetMeta(e *Entry, meta []byte) error {
+	s.mu.Lock()
+	cur := s.current(e)
+	if cur == nil {
+		s.mu.Unlock()
+		return fmt.Errorf("spool: %s is gone", e.Key)
+	}
+	c := *cur
 	c.Meta = meta
 	s.mu.Unlock()
 	if err := s.writeMeta(&c); err != nil {
 		return err
 	}
 	s.mu.Lock()
-	e.Meta = meta
+	if cur := s.current(e); cur != nil {
+		cur.Meta = meta
+	}
 	s.mu.Unlock()
 	return nil
 }
@@ -585,8 +659,9 @@ func (w *Writer) Commit(key, stream string, meta []byte) (*Entry, error) {
 		}()
 	}
 	w.s.entries[key] = e
+	c := *e
 	w.s.mu.Unlock()
-	return e, nil
+	return &c, nil
 }
 
 // Abort removes the file (a fragment that will not be archived).

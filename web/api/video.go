@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/ingest"
 	"github.com/sluice-dev/sluice/playback"
 	"github.com/sluice-dev/sluice/playback/hls"
 	"github.com/sluice-dev/sluice/streams"
@@ -73,29 +74,36 @@ func (h *Handler) recorders(ctx context.Context) map[string]string {
 }
 
 // toVideoJSON describes s; recorders (from recorders) says which node
-// records it when this one does not.
-func (h *Handler) toVideoJSON(s fragments.Stream, recorders map[string]string) videoJSON {
+// records it when this one does not, active (from active) what this node
+// records.
+func (h *Handler) toVideoJSON(s fragments.Stream, recorders map[string]string, active map[string]ingest.Status) videoJSON {
 	v := videoJSON{Name: s.Name, ARN: s.ARN, Status: s.Status, RetentionHours: s.RetentionHours, Created: s.CreationTime}
 	if node, ok := recorders[s.Name]; ok {
 		v.Live, v.RecordedBy = true, node
 	}
-	if h.rec != nil {
-		for _, st := range h.rec.Active() {
-			if st.Stream != s.Name {
-				continue
-			}
-			v.Live, v.Source, v.Remote, v.Tracks = true, st.Source.Kind, st.Source.Remote, st.Tracks
-			v.ArchiveDelayed, v.Spooled, v.Dropped = st.ArchiveDelayed, st.Spooled, st.Dropped
-			if d := time.Since(st.Since).Seconds(); d > 1 {
-				v.BitrateBps = int64(float64(st.Bytes*8) / d)
-			}
-			if !st.LastFragment.IsZero() {
-				t := st.LastFragment
-				v.LastFragment = &t
-			}
+	if st, ok := active[s.Name]; ok {
+		v.Live, v.Source, v.Remote, v.Tracks = true, st.Source.Kind, st.Source.Remote, st.Tracks
+		v.ArchiveDelayed, v.Spooled, v.Dropped = st.ArchiveDelayed, st.Spooled, st.Dropped
+		if d := time.Since(st.Since).Seconds(); d > 1 {
+			v.BitrateBps = int64(float64(st.Bytes*8) / d)
+		}
+		if !st.LastFragment.IsZero() {
+			t := st.LastFragment
+			v.LastFragment = &t
 		}
 	}
 	return v
+}
+
+// active is what this node records, by stream (read once per request).
+func (h *Handler) active() map[string]ingest.Status {
+	m := map[string]ingest.Status{}
+	if h.rec != nil {
+		for _, st := range h.rec.Active() {
+			m[st.Stream] = st
+		}
+	}
+	return m
 }
 
 func (h *Handler) listVideo(w http.ResponseWriter, r *http.Request) {
@@ -108,12 +116,12 @@ func (h *Handler) listVideo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := make([]videoJSON, 0, len(all))
-	recorders := h.recorders(r.Context())
+	recorders, active := h.recorders(r.Context()), h.active()
 	for _, s := range all {
 		if !auth.Allowed(r.Context(), actDescribeVideo, s.Name) {
 			continue
 		}
-		v := h.toVideoJSON(s, recorders)
+		v := h.toVideoJSON(s, recorders, active)
 		if in, ok, _ := h.d.Video.Last(r.Context(), s.Name); ok {
 			if v.LastFragment == nil {
 				t := in.ProducerTime
@@ -137,7 +145,7 @@ func (h *Handler) getVideo(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	v := h.toVideoJSON(s, h.recorders(r.Context()))
+	v := h.toVideoJSON(s, h.recorders(r.Context()), h.active())
 	var total int64
 	err = h.d.Video.Fragments(r.Context(), s.Name, fragments.Selector{}, func(in fragments.Info) bool {
 		total += in.Size
@@ -175,7 +183,7 @@ func (h *Handler) createVideo(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, h.toVideoJSON(s, nil))
+	writeJSON(w, http.StatusCreated, h.toVideoJSON(s, nil, nil))
 }
 
 func (h *Handler) deleteVideo(w http.ResponseWriter, r *http.Request) {
