@@ -82,6 +82,10 @@ type remote struct {
 	rc RemoteConfig
 }
 
+// An object missing from the bucket and from every spool may have been
+// uploaded (and removed from its spool) between the two reads: the
+// bucket is read once more before the miss is final.
+
 func (r remote) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	rc, err := r.over.Get(ctx, key)
 	if err == nil {
@@ -89,7 +93,7 @@ func (r remote) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	}
 	b, ok := r.fetch(ctx, key)
 	if !ok {
-		return nil, err
+		return r.over.Get(ctx, key)
 	}
 	return io.NopCloser(bytes.NewReader(b)), nil
 }
@@ -101,7 +105,7 @@ func (r remote) GetRange(ctx context.Context, key string, off, length int64) (io
 	}
 	b, ok := r.fetch(ctx, key)
 	if !ok {
-		return nil, err
+		return r.over.GetRange(ctx, key, off, length)
 	}
 	off = min(off, int64(len(b)))
 	b = b[off:]
@@ -112,13 +116,12 @@ func (r remote) GetRange(ctx context.Context, key string, off, length int64) (io
 }
 
 func (r remote) Attributes(ctx context.Context, key string) (storage.ObjectInfo, error) {
-	oi, err := r.over.Attributes(ctx, key)
-	if err == nil {
+	if oi, err := r.over.Attributes(ctx, key); err == nil {
 		return oi, nil
 	}
 	b, ok := r.fetch(ctx, key)
 	if !ok {
-		return oi, err
+		return r.over.Attributes(ctx, key)
 	}
 	return storage.ObjectInfo{Key: key, Size: int64(len(b)), LastModified: time.Now()}, nil
 }
