@@ -1,8 +1,9 @@
 package e2e
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,43 +37,93 @@ func StartNATSCluster(t *testing.T, n int) *NATSCluster {
 		}
 		t.Skipf("nats-server not installed (scripts/test.sh installs it)")
 	}
-	client, route := make([]int, n), make([]int, n)
-	var routes []string
-	for i := range n {
-		client[i], route[i] = FreePort(t), FreePort(t)
-		routes = append(routes, fmt.Sprintf("nats://127.0.0.1:%d", route[i]))
-	}
+	// Each server listens on ports the kernel picks as it binds, found in
+	// its ports file (ports picked free beforehand can be taken by another
+	// test process before the server binds them). The first server is the
+	// seed the others route to (gossip completes the mesh); JetStream wants
+	// configured routes, so the seed's route is to itself, on a port picked
+	// free beforehand: when another process took it, the seed exits and
+	// starts again on another one.
 	c := &NATSCluster{t: t}
 	dir := t.TempDir()
+	seed := ""
 	for i := range n {
-		args := []string{"-a", "127.0.0.1", "-p", fmt.Sprint(client[i]), "-js", "-sd", filepath.Join(dir, fmt.Sprintf("n%d", i)),
-			"-n", fmt.Sprintf("nats-%d", i), "--cluster_name", "sluice-e2e", "--cluster", fmt.Sprintf("nats://127.0.0.1:%d", route[i]),
-			"--routes", strings.Join(routes, ",")}
-		cmd := exec.Command(bin, args...)
-		log := &LogBuffer{}
-		cmd.Stdout, cmd.Stderr = log, log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		c.procs, c.done = append(c.procs, cmd), append(c.done, done)
-		c.URLs = append(c.URLs, fmt.Sprintf("nats://127.0.0.1:%d", client[i]))
-		t.Cleanup(func() {
-			cmd.Process.Signal(syscall.SIGKILL)
-			<-done
-		})
-	}
-	for _, u := range c.URLs {
-		WaitFor(t, 20*time.Second, "nats-server "+u+" accepting clients", func() bool {
-			conn, err := net.DialTimeout("tcp", strings.TrimPrefix(u, "nats://"), time.Second)
-			if err == nil {
-				conn.Close()
+		for attempt := 1; ; attempt++ {
+			sd := filepath.Join(dir, fmt.Sprintf("n%d-%d", i, attempt))
+			if err := os.MkdirAll(sd, 0o755); err != nil {
+				t.Fatal(err)
 			}
-			return err == nil
-		})
+			listen, routes := "127.0.0.1:-1", seed
+			if i == 0 {
+				listen = fmt.Sprintf("127.0.0.1:%d", FreePort(t))
+				routes = "nats://" + listen
+			}
+			conf := fmt.Sprintf("listen: \"127.0.0.1:-1\"\nserver_name: \"nats-%d\"\nports_file_dir: %q\n"+
+				"jetstream { store_dir: %q }\ncluster { name: \"sluice-e2e\", listen: %q, routes: [%q] }\n",
+				i, sd, filepath.Join(sd, "js"), listen, routes)
+			confFile := filepath.Join(sd, "nats.conf")
+			if err := os.WriteFile(confFile, []byte(conf), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "-c", confFile)
+			log := &LogBuffer{}
+			cmd.Stdout, cmd.Stderr = log, log
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan struct{})
+			go func() { cmd.Wait(); close(done) }()
+			t.Cleanup(func() {
+				cmd.Process.Signal(syscall.SIGKILL)
+				<-done
+			})
+			ports, err := readPorts(sd, done)
+			if err != nil {
+				if i > 0 || attempt == 3 {
+					t.Fatalf("nats-server %d: %v\n%s", i, err, log.String())
+				}
+				t.Logf("nats-server %d did not start (attempt %d): %v; trying another route port", i, attempt, err)
+				continue
+			}
+			if i == 0 {
+				seed = routes
+			}
+			c.procs, c.done = append(c.procs, cmd), append(c.done, done)
+			c.URLs = append(c.URLs, ports.Nats[0])
+			break
+		}
 	}
 	return c
+}
+
+// readPorts waits for the ports file nats-server writes into dir once it
+// listens, or for the process to exit (done).
+func readPorts(dir string, done <-chan struct{}) (natsPorts, error) {
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.ports"))
+		if len(files) == 1 {
+			var p natsPorts
+			data, err := os.ReadFile(files[0])
+			if err == nil && json.Unmarshal(data, &p) == nil && len(p.Nats) > 0 && len(p.Cluster) > 0 {
+				return p, nil
+			}
+		}
+		select {
+		case <-done:
+			return natsPorts{}, errors.New("exited before it listened")
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			return natsPorts{}, errors.New("no ports file after 20 s")
+		}
+	}
+}
+
+// natsPorts is the part of nats-server's ports file read here.
+type natsPorts struct {
+	Nats    []string `json:"nats"`
+	Cluster []string `json:"cluster"`
 }
 
 // Kill stops server i with SIGKILL and waits for it to exit.

@@ -31,42 +31,56 @@ type Cluster struct {
 // them down at cleanup.
 func StartCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
-	clientPorts, routePorts := freePorts(t, n), freePorts(t, n)
-	var routes []*url.URL
-	for _, p := range routePorts {
-		routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", p)})
-	}
+	// Client ports are picked by the kernel as the servers bind them. The
+	// first server is the seed the others route to (gossip completes the
+	// mesh); JetStream wants configured routes, so the seed's route is to
+	// itself, on a port picked free beforehand that another process can
+	// take before the seed binds it (a flake seen in CI): then the seed
+	// starts again on another port.
 	dir := t.TempDir() // removed after the servers stopped (cleanups run last first)
 	cl := &Cluster{t: t}
 	t.Cleanup(cl.shutdownAll)
+	var seed []*url.URL
 	for i := range n {
-		opts := &server.Options{
-			ServerName: fmt.Sprintf("s%d", i+1),
-			Host:       "127.0.0.1",
-			Port:       clientPorts[i],
-			JetStream:  true,
-			StoreDir:   filepath.Join(dir, fmt.Sprintf("s%d", i+1)),
-			MaxPayload: 12 << 20,
-			NoSigs:     true,
-			NoLog:      true,
-			Cluster: server.ClusterOpts{
-				Name: "sluice-test",
-				Host: "127.0.0.1",
-				Port: routePorts[i],
-			},
-			Routes: routes,
-		}
-		s, err := server.NewServer(opts)
-		if err != nil {
-			t.Fatalf("cluster server %d: %v", i+1, err)
-		}
-		s.Start()
-		cl.servers = append(cl.servers, s)
-		cl.urls = append(cl.urls, s.ClientURL())
-	}
-	for i, s := range cl.servers {
-		if !s.ReadyForConnections(20 * time.Second) {
-			t.Fatalf("cluster server %d not ready", i+1)
+		for attempt := 1; ; attempt++ {
+			opts := &server.Options{
+				ServerName: fmt.Sprintf("s%d", i+1),
+				Host:       "127.0.0.1",
+				Port:       server.RANDOM_PORT,
+				JetStream:  true,
+				StoreDir:   filepath.Join(dir, fmt.Sprintf("s%d", i+1)),
+				MaxPayload: 12 << 20,
+				NoSigs:     true,
+				NoLog:      true,
+				Cluster: server.ClusterOpts{
+					Name: "sluice-test",
+					Host: "127.0.0.1",
+					Port: server.RANDOM_PORT,
+				},
+				Routes: seed,
+			}
+			if i == 0 {
+				opts.Cluster.Port = freePort(t)
+				opts.Routes = []*url.URL{{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", opts.Cluster.Port)}}
+			}
+			s, err := server.NewServer(opts)
+			if err != nil {
+				t.Fatalf("cluster server %d: %v", i+1, err)
+			}
+			s.Start()
+			if s.ReadyForConnections(10 * time.Second) {
+				if i == 0 {
+					seed = opts.Routes
+				}
+				cl.servers = append(cl.servers, s)
+				cl.urls = append(cl.urls, s.ClientURL())
+				break
+			}
+			s.Shutdown()
+			s.WaitForShutdown()
+			if i > 0 || attempt == 3 {
+				t.Fatalf("cluster server %d not ready (attempt %d)", i+1, attempt)
+			}
 		}
 	}
 	Eventually(t, 30*time.Second, func() error {
@@ -110,23 +124,15 @@ func (cl *Cluster) shutdownAll() {
 	}
 }
 
-// freePorts returns n distinct free loopback TCP ports.
-func freePorts(t testing.TB, n int) []int {
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t testing.TB) int {
 	t.Helper()
-	var ls []net.Listener
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
 
 // Eventually polls check until it returns nil, failing the test with its
