@@ -242,9 +242,11 @@ func (s *session) archiveSpooled(job archiveJob, key string, info fragments.Info
 		s.r.log.Error("fragment not archived: spooling failed", "stream", s.stream, "key", key, "err", err)
 		return
 	}
+	s.r.up.located(key, s.retentionHours())
 	number, err := s.index(info)
 	if err != nil {
 		sp.Remove(e)
+		s.r.up.unlocate(key)
 		s.r.log.Error("indexing fragment failed; not archived", "stream", s.stream, "key", key, "err", err)
 		return
 	}

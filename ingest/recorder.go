@@ -45,6 +45,11 @@ type RecorderConfig struct {
 	// wait in memory (QueueFragments) and are stored before they are
 	// indexed, with a minute of retries.
 	Spool *spool.Spool
+	// Locations, with a Spool in a cluster, is the location map where
+	// this node records what waits in its spool (indexed but not yet
+	// uploaded) and what it dropped from it, so that other nodes' readers
+	// know where those bytes are; nil records nothing.
+	Locations *spool.Locations
 	// Owner, when set, makes every session claim its stream first (one
 	// node records a stream at a time, see Owner) and fences the session's
 	// index writes with the claim's token; nil: this node records

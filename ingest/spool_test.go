@@ -71,6 +71,7 @@ type spoolRig struct {
 	sp     *spool.Spool
 	rec    *ingest.Recorder
 	log    *logLines
+	locs   *spool.Locations
 }
 
 func newSpoolRig(t *testing.T, maxBytes int64) *spoolRig {
@@ -82,6 +83,14 @@ func newSpoolRig(t *testing.T, maxBytes int64) *spoolRig {
 	}
 	r := &spoolRig{lib: fragments.NewLibrary(c, fragments.LibraryConfig{}), bucket: &downBucket{Bucket: b}, hub: fragments.NewHub(0),
 		dir: t.TempDir(), log: &logLines{}}
+	kv, err := c.KeyValue(bg, "spool_locations", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.locs, err = spool.OpenLocations(bg, spool.LocationsConfig{KV: kv, Node: "node-1"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.locs.Close)
 	r.start(t, maxBytes)
 	return r
 }
@@ -95,7 +104,7 @@ func (r *spoolRig) start(t *testing.T, maxBytes int64) {
 		t.Fatal(err)
 	}
 	r.sp = sp
-	r.rec = ingest.NewRecorder(r.lib, r.bucket, r.hub, ingest.RecorderConfig{AutoCreate: true, Spool: sp, Logger: log})
+	r.rec = ingest.NewRecorder(r.lib, r.bucket, r.hub, ingest.RecorderConfig{AutoCreate: true, Spool: sp, Locations: r.locs, Logger: log})
 	rec := r.rec
 	t.Cleanup(func() { rec.Close(bg) })
 }
@@ -205,6 +214,11 @@ func TestSpoolRecoveryAfterRestart(t *testing.T) {
 	s.Close()
 	frags := r.fragments(t, "cam", 2)
 	r.rec.Close(bg)
+	for _, f := range frags {
+		if loc, ok := r.locs.Where(f.Key); !ok || loc.Node != "node-1" || loc.Dropped {
+			t.Fatalf("the location map has %s at %+v %v, want node-1's spool", f.Key, loc, ok)
+		}
+	}
 
 	// What a crash leaves besides: a fragment spooled but not indexed,
 	// and the open fragment's file.
@@ -222,6 +236,15 @@ func TestSpoolRecoveryAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(filepath.Join(r.dir, "crashed-000010.data"), []byte{0, 0, 0, 16, 'm', 'o', 'o', 'f'}, 0o600)
+	if err := r.locs.Spooled(bg, lostKey, time.Hour); err != nil { // located, then the crash came before the index
+		t.Fatal(err)
+	}
+	// And an indexed fragment the map says this spool holds, which it
+	// lost (a disk replaced): marked dropped at the start.
+	goneKey := fragments.MediaPrefix(info) + "fragments/gone-with-the-disk.m4s"
+	if err := r.locs.Spooled(bg, goneKey, time.Hour); err != nil {
+		t.Fatal(err)
+	}
 
 	r.bucket.down.Store(false)
 	r.start(t, 1<<30)
@@ -241,6 +264,17 @@ func TestSpoolRecoveryAfterRestart(t *testing.T) {
 	}
 	if r.log.count("spooled but never indexed") != 1 || r.log.count("being recorded when the process stopped") != 1 {
 		t.Fatalf("the drops were not both logged:\n%s", strings.Join(r.log.lines, ""))
+	}
+	for _, f := range frags {
+		if loc, ok := r.locs.Where(f.Key); ok {
+			t.Fatalf("uploaded %s is still in the location map at %+v", f.Key, loc)
+		}
+	}
+	if loc, ok := r.locs.Where(lostKey); ok {
+		t.Fatalf("the never indexed fragment is in the location map at %+v", loc)
+	}
+	if loc, ok := r.locs.Where(goneKey); !ok || !loc.Dropped || r.log.count("the spool was lost") != 1 {
+		t.Fatalf("a fragment lost with the spool is at %+v %v in the location map:\n%s", loc, ok, strings.Join(r.log.lines, ""))
 	}
 }
 
@@ -286,4 +320,23 @@ func TestSpoolFullDropsOldest(t *testing.T) {
 			t.Fatalf("the oldest fragment is still spooled, newer ones were dropped")
 		}
 	}
+	// The location map says which were dropped, and where the rest wait.
+	streamstest.Eventually(t, 5*time.Second, func() error {
+		dropped, spooled := 0, 0
+		err := r.lib.Fragments(bg, "cam", fragments.Selector{}, func(in fragments.Info) bool {
+			if loc, ok := r.locs.Where(in.Key); ok && loc.Dropped {
+				dropped++
+			} else if ok {
+				spooled++
+			}
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if dropped != st[0].Dropped || spooled == 0 {
+			return fmt.Errorf("the location map has %d dropped, %d spooled; %d were dropped", dropped, spooled, st[0].Dropped)
+		}
+		return nil
+	})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/spool"
+	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
 )
 
@@ -46,6 +47,8 @@ type uploader struct {
 	failures int64
 	uploaded int64
 	drops    map[string]int // stream -> entries dropped from the spool
+	marks    []*spool.Entry // dropped entries not yet marked in the location map
+	markWake chan struct{}
 }
 
 // maxUploadWait caps the backoff between attempts of an upload: the
@@ -53,7 +56,7 @@ type uploader struct {
 const maxUploadWait = 5 * time.Second
 
 func newUploader(r *Recorder, sp *spool.Spool) *uploader {
-	u := &uploader{r: r, sp: sp, queued: map[string]bool{}, wake: make(chan struct{}, 1), drops: map[string]int{}}
+	u := &uploader{r: r, sp: sp, queued: map[string]bool{}, wake: make(chan struct{}, 1), drops: map[string]int{}, markWake: make(chan struct{}, 1)}
 	sp.SetOnDrop(u.dropped)
 	return u
 }
@@ -65,6 +68,7 @@ func (u *uploader) start() {
 		defer u.r.upWG.Done()
 		u.recover(u.r.ctx)
 		var wg sync.WaitGroup
+		wg.Go(u.markDrops)
 		for range uploadWorkers {
 			wg.Go(u.work)
 		}
@@ -103,6 +107,7 @@ func (u *uploader) recover(ctx context.Context) {
 			}
 			if number == "" {
 				u.r.log.Warn("spool: a fragment spooled but never indexed (the process stopped in between) is dropped", "stream", e.Stream, "key", e.Key)
+				u.unlocate(e.Key)
 				u.sp.Remove(e)
 				continue
 			}
@@ -113,6 +118,7 @@ func (u *uploader) recover(ctx context.Context) {
 	for st := range streams {
 		u.pruneInits(st)
 	}
+	u.reconcile(ctx)
 	if n > 0 {
 		u.r.log.Info("spool: uploading what the previous run left", "objects", n, "bytes", u.sp.Bytes())
 	}
@@ -234,6 +240,7 @@ func (u *uploader) upload(ctx context.Context, e *spool.Entry) error {
 	info, err := u.r.lib.Describe(ctx, e.Stream)
 	if errors.Is(err, streams.ErrNotFound) || err == nil && !strings.HasPrefix(e.Key, fragments.MediaPrefix(info)) {
 		u.r.log.Info("spool: the stream was deleted; its spooled media is dropped", "stream", e.Stream, "key", e.Key)
+		u.unlocate(e.Key)
 		u.sp.Remove(e)
 		return nil
 	}
@@ -261,6 +268,7 @@ func (u *uploader) upload(ctx context.Context, e *spool.Entry) error {
 			u.pruneInits(e.Stream)
 		}
 	} else {
+		u.unlocate(e.Key) // the bucket has it: before the spool lets it go
 		u.sp.Remove(e)
 	}
 	u.succeeded()
@@ -296,7 +304,109 @@ func (u *uploader) succeeded() {
 func (u *uploader) dropped(e *spool.Entry) {
 	u.mu.Lock()
 	u.drops[e.Stream]++
+	if u.r.cfg.Locations != nil && !e.Init {
+		u.marks = append(u.marks, e)
+	}
 	u.mu.Unlock()
+	select {
+	case u.markWake <- struct{}{}:
+	default:
+	}
+}
+
+// lostMarkHours is how long the location map says a fragment was
+// dropped when its stream's retention is not known.
+const lostMarkHours = 7 * 24
+
+// locationTimeout bounds each write to the location map.
+const locationTimeout = 5 * time.Second
+
+// located records in the location map that key waits in this node's
+// spool, for the stream's retention.
+func (u *uploader) located(key string, retentionHours int) {
+	l := u.r.cfg.Locations
+	if l == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(u.r.ctx, locationTimeout)
+	defer cancel()
+	if err := l.Spooled(ctx, key, time.Duration(retentionHours)*time.Hour); err != nil {
+		u.r.log.Warn("spool: recording where a fragment waits failed (other nodes find it by asking every spool)", "key", key, "err", err)
+	}
+}
+
+// unlocate removes key from the location map: the bucket has it, or
+// nobody wants it.
+func (u *uploader) unlocate(key string) {
+	l := u.r.cfg.Locations
+	if l == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(u.r.ctx, locationTimeout)
+	defer cancel()
+	if err := l.Uploaded(ctx, key); err != nil {
+		u.r.log.Warn("spool: removing an uploaded fragment from the location map failed (its entry expires with the retention)", "key", key, "err", err)
+	}
+}
+
+// markDrops writes the drops to the location map, off the ingest path
+// (entries are dropped while a part is appended), until the Recorder
+// closes.
+func (u *uploader) markDrops() {
+	for {
+		select {
+		case <-u.r.ctx.Done():
+			return
+		case <-u.markWake:
+		}
+		u.mu.Lock()
+		marks := u.marks
+		u.marks = nil
+		u.mu.Unlock()
+		for _, e := range marks {
+			u.markDropped(e.Stream, e.Key)
+		}
+	}
+}
+
+func (u *uploader) markDropped(stream, key string) {
+	hours := lostMarkHours
+	if info, err := u.r.lib.Describe(u.r.ctx, stream); stream != "" && err == nil {
+		hours = info.RetentionHours
+	}
+	ctx, cancel := context.WithTimeout(u.r.ctx, locationTimeout)
+	defer cancel()
+	if err := u.r.cfg.Locations.Dropped(ctx, key, time.Duration(hours)*time.Hour); err != nil {
+		u.r.log.Warn("spool: recording a dropped fragment in the location map failed (readers get a plain not found)", "key", key, "err", err)
+	}
+}
+
+// reconcile, at start, settles what the location map says waits in this
+// node's spool but the spool does not hold: uploaded (the map's entry
+// outlived a crash), or lost with the spool (a disk replaced): marked
+// dropped, logged.
+func (u *uploader) reconcile(ctx context.Context) {
+	l := u.r.cfg.Locations
+	if l == nil {
+		return
+	}
+	lost := 0
+	for _, key := range l.Spooling(l.Node()) {
+		if _, ok := u.sp.Get(key); ok {
+			continue
+		}
+		if _, err := u.r.bucket.Attributes(ctx, key); err == nil {
+			u.unlocate(key)
+			continue
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			continue // the bucket cannot say now: left as it is
+		}
+		u.markDropped("", key) // its stream is not known here: the default TTL
+		lost++
+	}
+	if lost > 0 {
+		u.r.log.Error("spool: indexed fragments this node's spool should hold are gone (the spool was lost); marked dropped", "fragments", lost)
+	}
 }
 
 // ArchiveStats is the state of the archive path (with a spool).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/sluice-dev/sluice/fragments"
+	"github.com/sluice-dev/sluice/spool"
 	"github.com/sluice-dev/sluice/storage"
 )
 
@@ -18,6 +19,7 @@ type Source struct {
 	bucket storage.BucketReader
 	hub    *fragments.Hub
 	cache  *cache
+	locs   *spool.Locations
 }
 
 // SourceConfig configures a Source.
@@ -25,6 +27,10 @@ type SourceConfig struct {
 	// CacheBytes bounds the cache of hot fragments and init segments.
 	// Default 64 MiB.
 	CacheBytes int64
+	// Locations, when set, tells of indexed fragments whose media was
+	// dropped from a full spool before its upload: Fragments skips them
+	// (the next one is a discontinuity), Listing marks them Missing.
+	Locations *spool.Locations
 }
 
 // NewSource returns a Source over the library's index, the bucket and the hub.
@@ -32,7 +38,7 @@ func NewSource(lib *fragments.Library, bucket storage.BucketReader, hub *fragmen
 	if cfg.CacheBytes <= 0 {
 		cfg.CacheBytes = 64 << 20
 	}
-	return &Source{lib: lib, bucket: bucket, hub: hub, cache: newCache(cfg.CacheBytes)}
+	return &Source{lib: lib, bucket: bucket, hub: hub, cache: newCache(cfg.CacheBytes), locs: cfg.Locations}
 }
 
 // Library returns the video stream registry the source reads.
@@ -59,6 +65,14 @@ type Fragment struct {
 	Tracks        []fragments.TrackInfo
 	// Samples counts the samples of each track (by track ID).
 	Samples map[int]int
+	// Missing, in a Listing, says why the fragment's media is gone
+	// (dropped from a node's full spool before its upload); "" when it
+	// can be read.
+	Missing string
+	// SpooledOn, in a Listing, names the node whose spool holds the
+	// fragment's media while it waits for its upload (read from there
+	// meanwhile); "" once it is in the bucket.
+	SpooledOn string
 
 	key, initKey string
 	live         *fragments.LiveFragment
@@ -108,13 +122,38 @@ func initID(key string) string {
 // Fragments calls fn with the stream's closed fragments that sel picks, in
 // time order, until fn returns false: the archived ones from the index,
 // then the live edge's closed fragments that the index does not (yet) have.
-// Each fragment appears once.
+// Each fragment appears once. A fragment whose media was dropped before its
+// upload (SourceConfig.Locations) is left out: the one after it is marked
+// a discontinuity.
 func (s *Source) Fragments(ctx context.Context, stream string, sel fragments.Selector, fn func(Fragment) bool) error {
+	gap := false
+	return s.Listing(ctx, stream, sel, func(f Fragment) bool {
+		if f.Missing != "" {
+			gap = true
+			return true
+		}
+		if gap {
+			f.Discontinuity, gap = true, false
+		}
+		return fn(f)
+	})
+}
+
+// Listing is Fragments with the fragments whose media is gone too,
+// marked Missing.
+func (s *Source) Listing(ctx context.Context, stream string, sel fragments.Selector, fn func(Fragment) bool) error {
 	seen := map[string]bool{}
 	var last time.Time
 	stopped := false
 	err := s.lib.Fragments(ctx, stream, sel, func(in fragments.Info) bool {
 		f := fromInfo(in)
+		if s.locs != nil {
+			if loc, ok := s.locs.Where(f.key); ok && loc.Dropped {
+				f.Missing = fmt.Sprintf("dropped from the spool of node %s (full) before its upload", loc.Node)
+			} else if ok {
+				f.SpooledOn = loc.Node
+			}
+		}
 		seen[f.ID()] = true
 		last = f.ProducerTime
 		if !fn(f) {
@@ -274,6 +313,10 @@ func (s *Source) object(ctx context.Context, key string, size int64) ([]byte, er
 func (s *Source) read(ctx context.Context, key string, dst []byte, size int64) ([]byte, error) {
 	rc, err := s.bucket.Get(ctx, key)
 	if err != nil {
+		var missing *spool.MissingError
+		if errors.As(err, &missing) { // dropped from a spool, or its node is away: say which
+			return nil, fmt.Errorf("%w: %v", ErrNotFound, missing)
+		}
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, fmt.Errorf("%w: object %s", ErrNotFound, key)
 		}

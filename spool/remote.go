@@ -66,6 +66,11 @@ type RemoteConfig struct {
 	Subject string
 	// Timeout bounds each request. Default 1s.
 	Timeout time.Duration
+	// Locations, when set, says where an object missing from the bucket
+	// is: a read of one dropped from a spool, or waiting in the spool of a
+	// node that does not answer, fails with a *MissingError at once (or
+	// after Timeout), instead of a plain not found.
+	Locations *Locations
 }
 
 // OverRemote is Over that, for an object neither this spool nor b has
@@ -82,48 +87,67 @@ type remote struct {
 	rc RemoteConfig
 }
 
-// An object missing from the bucket and from every spool may have been
-// uploaded (and removed from its spool) between the two reads: the
-// bucket is read once more before the miss is final.
-
 func (r remote) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	rc, err := r.over.Get(ctx, key)
-	if err == nil {
-		return rc, nil
-	}
-	b, ok := r.fetch(ctx, key)
-	if !ok {
-		return r.over.Get(ctx, key)
-	}
-	return io.NopCloser(bytes.NewReader(b)), nil
+	return across(ctx, r, key, func() (io.ReadCloser, error) { return r.over.Get(ctx, key) },
+		func(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) })
 }
 
 func (r remote) GetRange(ctx context.Context, key string, off, length int64) (io.ReadCloser, error) {
-	rc, err := r.over.GetRange(ctx, key, off, length)
-	if err == nil {
-		return rc, nil
-	}
-	b, ok := r.fetch(ctx, key)
-	if !ok {
-		return r.over.GetRange(ctx, key, off, length)
-	}
-	off = min(off, int64(len(b)))
-	b = b[off:]
-	if length >= 0 && length < int64(len(b)) {
-		b = b[:length]
-	}
-	return io.NopCloser(bytes.NewReader(b)), nil
+	return across(ctx, r, key, func() (io.ReadCloser, error) { return r.over.GetRange(ctx, key, off, length) },
+		func(b []byte) io.ReadCloser {
+			off = min(off, int64(len(b)))
+			b = b[off:]
+			if length >= 0 && length < int64(len(b)) {
+				b = b[:length]
+			}
+			return io.NopCloser(bytes.NewReader(b))
+		})
 }
 
 func (r remote) Attributes(ctx context.Context, key string) (storage.ObjectInfo, error) {
-	if oi, err := r.over.Attributes(ctx, key); err == nil {
-		return oi, nil
+	return across(ctx, r, key, func() (storage.ObjectInfo, error) { return r.over.Attributes(ctx, key) },
+		func(b []byte) storage.ObjectInfo {
+			return storage.ObjectInfo{Key: key, Size: int64(len(b)), LastModified: time.Now()}
+		})
+}
+
+// across reads key with get (this spool, then the bucket); on a miss, from
+// the other nodes' spools (fetched whole, then made into the answer by
+// from). An object missing from the bucket and from every spool may have
+// been uploaded (and removed from its spool) between the two reads: the
+// bucket is read once more before the miss is final. The location map
+// turns a miss it can explain into a *MissingError.
+func across[T any](ctx context.Context, r remote, key string, get func() (T, error), from func([]byte) T) (T, error) {
+	v, err := get()
+	if err == nil {
+		return v, nil
 	}
-	b, ok := r.fetch(ctx, key)
-	if !ok {
-		return r.over.Attributes(ctx, key)
+	if loc, ok := r.where(key); ok && loc.Dropped {
+		return v, r.missing(key, loc)
 	}
-	return storage.ObjectInfo{Key: key, Size: int64(len(b)), LastModified: time.Now()}, nil
+	if b, ok := r.fetch(ctx, key); ok {
+		return from(b), nil
+	}
+	v, err = get()
+	if err == nil {
+		return v, nil
+	}
+	if loc, ok := r.where(key); ok {
+		// The bytes are not in the bucket, whatever it answered.
+		return v, r.missing(key, loc)
+	}
+	return v, err
+}
+
+func (r remote) where(key string) (Location, bool) {
+	if r.rc.Locations == nil {
+		return Location{}, false
+	}
+	return r.rc.Locations.Where(key)
+}
+
+func (r remote) missing(key string, loc Location) error {
+	return &MissingError{Key: key, Location: loc, err: storage.ErrNotFound}
 }
 
 // fetch reads a whole object from another node's spool, chunk by chunk.

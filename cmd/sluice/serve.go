@@ -103,8 +103,20 @@ func serve(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
+	// The location map: which node's spool holds each fragment not yet
+	// uploaded, and which were dropped from a full spool.
+	locKV, err := videoCore.KeyValue(octx, "spool_locations", "Sluice: where fragments not yet in the bucket are")
+	if err != nil {
+		return err
+	}
+	locations, err := spool.OpenLocations(octx, spool.LocationsConfig{KV: locKV, Node: cfg.NodeName, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer locations.Close()
 	recorder := ingest.NewRecorder(library, archive, hub, ingest.RecorderConfig{
 		Spool:                sp,
+		Locations:            locations,
 		Relay:                rel,
 		AutoCreate:           cfg.AutoCreate,
 		CreateRetentionHours: cfg.AutoCreateRetention,
@@ -208,7 +220,7 @@ func serve(ctx context.Context, cfg config) error {
 		return err
 	}
 	defer spoolSub.Unsubscribe()
-	source := playback.NewSource(library, sp.OverRemote(archive, spool.RemoteConfig{Conn: nc, Subject: "sluice.spool.get"}), hub, playback.SourceConfig{})
+	source := playback.NewSource(library, sp.OverRemote(archive, spool.RemoteConfig{Conn: nc, Subject: "sluice.spool.get", Locations: locations}), hub, playback.SourceConfig{Locations: locations})
 	signer := playback.NewSigner(signKey, nil)
 
 	// Video streams' lifecycle: a deletion stops the camera, waits for the

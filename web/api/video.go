@@ -228,11 +228,23 @@ type rangeJSON struct {
 	Start     time.Time `json:"start"`
 	End       time.Time `json:"end"`
 	Fragments int       `json:"fragments"`
+	// Spooled counts the fragments that wait in a node's spool for their
+	// upload (served from there meanwhile).
+	Spooled int `json:"spooled,omitempty"`
+}
+
+// missingJSON is an indexed fragment whose media is gone.
+type missingJSON struct {
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Reason string    `json:"reason"`
 }
 
 // timeline returns the recorded ranges of a stream (producer time): a new
 // range begins at every discontinuity or gap longer than a second.
-// Parameters start and end (RFC 3339) bound it; default the last 24 hours.
+// Fragments dropped from a full spool before their upload are not in the
+// ranges but listed under "missing". Parameters start and end (RFC 3339)
+// bound it; default the last 24 hours.
 func (h *Handler) timeline(w http.ResponseWriter, r *http.Request) {
 	if h.d.Playback == nil {
 		writeError(w, http.StatusServiceUnavailable, "playback is not served by this node")
@@ -243,14 +255,24 @@ func (h *Handler) timeline(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var ranges []rangeJSON
-	err := h.d.Playback.Fragments(r.Context(), r.PathValue("name"), fragments.Selector{Producer: true, Start: start, End: end}, func(f playback.Fragment) bool {
+	missing := []missingJSON{}
+	err := h.d.Playback.Listing(r.Context(), r.PathValue("name"), fragments.Selector{Producer: true, Start: start, End: end}, func(f playback.Fragment) bool {
+		if f.Missing != "" {
+			missing = append(missing, missingJSON{Start: f.ProducerTime, End: f.End(), Reason: f.Missing})
+			return true
+		}
+		spooled := 0
+		if f.SpooledOn != "" {
+			spooled = 1
+		}
 		n := len(ranges)
 		if n > 0 && !f.Discontinuity && f.ProducerTime.Sub(ranges[n-1].End) <= time.Second {
 			ranges[n-1].End = f.End()
 			ranges[n-1].Fragments++
+			ranges[n-1].Spooled += spooled
 			return true
 		}
-		ranges = append(ranges, rangeJSON{Start: f.ProducerTime, End: f.End(), Fragments: 1})
+		ranges = append(ranges, rangeJSON{Start: f.ProducerTime, End: f.End(), Fragments: 1, Spooled: spooled})
 		return true
 	})
 	if err != nil {
@@ -260,7 +282,7 @@ func (h *Handler) timeline(w http.ResponseWriter, r *http.Request) {
 	if ranges == nil {
 		ranges = []rangeJSON{}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"stream": r.PathValue("name"), "start": start, "end": end, "ranges": ranges})
+	writeJSON(w, http.StatusOK, map[string]any{"stream": r.PathValue("name"), "start": start, "end": end, "ranges": ranges, "missing": missing})
 }
 
 // link mints a signed, expiring playback link: {"kind": "hls"|"clip",

@@ -233,4 +233,45 @@ func TestSpoolFull(t *testing.T) {
 		return e2e.Metric(t, srv.URL, "sluice_spool_objects") == 0
 	})
 	t.Logf("a 300 kB spool with the bucket down for 20 s of video: %v fragments dropped (logged, and %v in the status while recording)", n, dropped)
+
+	// The dropped fragments keep their index records (KVS lists them);
+	// the location map says they were dropped: the timeline lists them as
+	// missing, a read of one is a 404 that says why, and playback skips
+	// them (an ON_DEMAND session has the others, and decodes).
+	listed := e2e.ListFragments(t, srv.URL, "cam")
+	_, body := e2e.HttpGet(t, srv.URL+"/api/v1/streams/cam/timeline?start="+e2e.CliTime(listed[0].ProducerTimestamp.Add(-time.Minute))+
+		"&end="+e2e.CliTime(time.Now().Add(time.Minute)))
+	var tl struct {
+		Missing []struct {
+			Start  time.Time
+			Reason string
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &tl); err != nil || float64(len(tl.Missing)) != n || !strings.Contains(tl.Missing[0].Reason, "dropped") {
+		t.Fatalf("the timeline lists %d missing fragments, want %v dropped: %v %s", len(tl.Missing), n, err, body)
+	}
+	number := ""
+	for _, f := range listed {
+		if f.ProducerTimestamp.Sub(tl.Missing[0].Start).Abs() < time.Millisecond {
+			number = f.FragmentNumber
+		}
+	}
+	if number == "" {
+		t.Fatalf("no listed fragment starts at the missing %v", tl.Missing[0].Start)
+	}
+	status, body := e2e.AuditCall(t, "POST", srv.URL+"/getMediaForFragmentList",
+		fmt.Sprintf(`{"StreamName":"cam","Fragments":[%q]}`, number), "Content-Type", "application/json")
+	if status != 404 || !strings.Contains(body, "dropped from the spool of node") {
+		t.Fatalf("a dropped fragment read: %d %s", status, body)
+	}
+	url := e2e.SessionURL(t, srv.URL, "cam", "--playback-mode", "ON_DEMAND", "--hls-fragment-selector",
+		e2e.Selector("PRODUCER_TIMESTAMP", listed[0].ProducerTimestamp.Add(-time.Second), time.Now().Add(time.Minute)))
+	_, segments, _ := e2e.MediaPlaylist(t, url)
+	if want := len(listed) - len(tl.Missing); len(segments) != want {
+		t.Fatalf("the ON_DEMAND playlist has %d segments, want %d (%d listed, %d dropped)", len(segments), want, len(listed), len(tl.Missing))
+	}
+	if d, _ := e2e.ProbeTimeline(t, url); d <= 0 {
+		t.Fatalf("the session without the dropped fragments does not decode: duration %v", d)
+	}
+	t.Logf("%d listed, %d dropped (missing in the timeline, 404 to read: %s), %d in the ON_DEMAND playlist", len(listed), len(tl.Missing), body, len(segments))
 }
