@@ -45,9 +45,10 @@ type Config struct {
 	SecretAccessKey string
 	// PartSize is the size of multipart upload parts, and the largest
 	// object sent in one PutObject. Default DefaultPartSize; at least
-	// MinPartSize, at most MaxPartSize. Each Put buffers up to one part in
-	// memory. For a Put of known size it grows as needed to stay within
-	// S3's 10,000 parts.
+	// MinPartSize, at most MaxPartSize. For a Put of known size it grows as
+	// needed to stay within S3's 10,000 parts. A Put of known size from an
+	// io.ReaderAt and io.Seeker (a file) sends its parts straight from the
+	// reader; any other Put buffers up to one part in memory.
 	PartSize int64
 	// MaxRetries is how often a failed request is retried (throttling,
 	// 5xx, network errors), with exponential backoff and jitter up to 20 s.

@@ -7,9 +7,11 @@
 //
 // Put sends objects up to Config.PartSize with one PutObject, larger or
 // unsized ones as a multipart upload; either way the object appears whole or
-// not at all, and a failed or cancelled multipart upload is aborted. Every
-// request is signed with SigV4 and retried with exponential backoff and
-// jitter by the SDK's standard retryer (Config.MaxRetries).
+// not at all, and a failed or cancelled multipart upload is aborted. A Put
+// of known size from a file (an io.ReaderAt and io.Seeker) reads its parts
+// from the file as they are sent; other readers are buffered a part at a
+// time. Every request is signed with SigV4 and retried with exponential
+// backoff and jitter by the SDK's standard retryer (Config.MaxRetries).
 //
 // Errors: S3's NoSuchKey and NotFound become storage.ErrNotFound; every other
 // SDK error is wrapped with the operation and key, never returned bare.

@@ -21,9 +21,17 @@ import (
 // test (nor a repetition with -count) uses, so every test starts empty.
 func newBucket(t *testing.T) (b *s3.Bucket, prefix string) {
 	t.Helper()
+	return newBucketParts(t, s3.MinPartSize)
+}
+
+// newBucketParts is newBucket with Config.PartSize partSize.
+func newBucketParts(t *testing.T, partSize int64) (b *s3.Bucket, prefix string) {
+	t.Helper()
 	requireServer(t)
 	prefix = "run/" + strings.NewReplacer(" ", "_", "#", "_").Replace(t.Name()) + "/" + s3test.RandomHex(4)
-	b, err := s3.New(t.Context(), testConfig(prefix))
+	cfg := testConfig(prefix)
+	cfg.PartSize = partSize
+	b, err := s3.New(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,9 +70,22 @@ func TestNoOrphanUploads(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled Put: %v", err)
 	}
-	if err := b.Put(t.Context(), "orphan/short", bytes.NewReader(big), 12<<20); err == nil {
+	if err := b.Put(t.Context(), "orphan/short", struct{ io.Reader }{bytes.NewReader(big)}, 12<<20); err == nil {
 		t.Fatal("Put shorter than its size succeeded")
 	}
+	// From an io.ReaderAt: cancelled while the second part is read.
+	ctx, cancel = context.WithCancel(t.Context())
+	file := io.NewSectionReader(&cancelAt{r: bytes.NewReader(big), off: 6 << 20, cancel: cancel}, 0, int64(len(big)))
+	err = b.Put(ctx, "orphan/cancelled-file", file, int64(len(big)))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled Put from an io.ReaderAt: %v", err)
+	}
+	wantNoUploads(t, prefix)
+}
+
+// wantNoUploads fails t if a multipart upload under prefix is in progress.
+func wantNoUploads(t *testing.T, prefix string) {
+	t.Helper()
 	out, err := rawClient().ListMultipartUploads(t.Context(), &sdk.ListMultipartUploadsInput{
 		Bucket: aws.String(testBucket),
 		Prefix: aws.String(prefix + "/"),
@@ -93,6 +114,20 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// cancelAt cancels once a ReadAt reaches offset off.
+type cancelAt struct {
+	r      io.ReaderAt
+	off    int64
+	cancel context.CancelFunc
+}
+
+func (c *cancelAt) ReadAt(p []byte, off int64) (int, error) {
+	if off+int64(len(p)) > c.off {
+		c.cancel()
+	}
+	return c.r.ReadAt(p, off)
+}
+
 // TestWrongCredentials: the server checks signatures, and a refusal is
 // never mistaken for a missing object.
 func TestWrongCredentials(t *testing.T) {
@@ -119,29 +154,40 @@ func TestWrongCredentials(t *testing.T) {
 }
 
 // TestMultipartParts: objects above PartSize go up in parts (S3 reports a
-// multipart ETag "<md5>-<parts>"), those up to it in one PutObject.
+// multipart ETag "<md5>-<parts>"), those up to it in one PutObject, whether
+// Put reads them with ReadAt (a *bytes.Reader of known size) or into its
+// buffer.
 func TestMultipartParts(t *testing.T) {
 	b, prefix := newBucket(t)
 	for _, c := range []struct {
-		size int
-		want string
-	}{{s3.MinPartSize, ""}, {s3.MinPartSize + 1, "-2"}, {storagetest.LargeSize, "-3"}} {
+		size  int
+		parts string
+	}{{s3.MinPartSize, ""}, {s3.MinPartSize + 1, "2"}, {storagetest.LargeSize, "3"}} {
 		for _, size := range []int64{int64(c.size), -1} {
-			if err := b.Put(t.Context(), "k", bytes.NewReader(make([]byte, c.size)), size); err != nil {
-				t.Fatal(err)
-			}
-			out, err := rawClient().HeadObject(t.Context(), &sdk.HeadObjectInput{
-				Bucket: aws.String(testBucket),
-				Key:    aws.String(prefix + "/k"),
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			etag := strings.Trim(aws.ToString(out.ETag), `"`)
-			_, parts, _ := strings.Cut(etag, "-")
-			if got := strings.TrimPrefix(c.want, "-"); parts != got {
-				t.Errorf("%d bytes (size %d): ETag %s, want parts %q", c.size, size, etag, got)
+			p := make([]byte, c.size)
+			for _, r := range []io.Reader{bytes.NewReader(p), struct{ io.Reader }{bytes.NewReader(p)}} {
+				if err := b.Put(t.Context(), "k", r, size); err != nil {
+					t.Fatal(err)
+				}
+				if got := partsOf(t, prefix, "k"); got != c.parts {
+					t.Errorf("%d bytes (size %d, %T): %q parts, want %q", c.size, size, r, got, c.parts)
+				}
 			}
 		}
 	}
+}
+
+// partsOf returns the number of parts of key's object, from its multipart
+// ETag, or "" for an object sent in one PutObject.
+func partsOf(t *testing.T, prefix, key string) string {
+	t.Helper()
+	out, err := rawClient().HeadObject(t.Context(), &sdk.HeadObjectInput{
+		Bucket: aws.String(testBucket),
+		Key:    aws.String(prefix + "/" + key),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, parts, _ := strings.Cut(strings.Trim(aws.ToString(out.ETag), `"`), "-")
+	return parts
 }
