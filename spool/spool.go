@@ -135,6 +135,7 @@ func (s *Spool) recover() error {
 			data[strings.TrimSuffix(n, ".data")] = true
 		case strings.HasSuffix(n, ".meta"):
 			metas = append(metas, strings.TrimSuffix(n, ".meta"))
+		case strings.HasSuffix(n, ".extra"): // read with its meta file; removed with it
 		default:
 			_ = os.Remove(filepath.Join(s.dir, n)) // a meta file being written
 		}
@@ -152,9 +153,15 @@ func (s *Spool) recover() error {
 		delete(data, name)
 		if err != nil {
 			s.log.Error("spool: unreadable entry removed", "name", name, "err", err)
-			_ = os.Remove(s.path(name, ".data"))
-			_ = os.Remove(s.path(name, ".meta"))
+			s.removeFiles(name)
 			continue
+		}
+		var x extra
+		if b, err := os.ReadFile(s.path(name, ".extra")); err == nil && json.Unmarshal(b, &x) == nil {
+			e.Uploaded = e.Uploaded || x.Uploaded
+			if x.Meta != nil {
+				e.Meta = x.Meta
+			}
 		}
 		s.entries[e.Key] = e
 		s.bytes += e.Size
@@ -387,8 +394,7 @@ func (s *Spool) Remove(e *Entry) {
 		s.bytes -= cur.Size
 	}
 	s.mu.Unlock()
-	_ = os.Remove(s.path(e.name, ".meta")) // first: without it the data is torn, not an entry
-	_ = os.Remove(s.path(e.name, ".data"))
+	s.removeFiles(e.name)
 }
 
 // Waiting is what waits for its upload (entries not Uploaded).
@@ -416,9 +422,31 @@ func (s *Spool) Waiting() Waiting {
 	return w
 }
 
-// MarkUploaded records (durably) that an entry kept in the spool has been
-// uploaded.
+// MarkUploaded records that an entry kept in the spool has been
+// uploaded. Not synced: if a crash loses the mark, the next start uploads
+// the entry again.
 func (s *Spool) MarkUploaded(e *Entry) error {
+	return s.update(e, func(c *Entry) { c.Uploaded = true })
+}
+
+// SetMeta replaces a committed entry's caller metadata. Not synced: a
+// crash may leave the previous metadata (callers must cope: the recorder
+// looks a lost fragment number up in the index).
+func (s *Spool) SetMeta(e *Entry, meta []byte) error {
+	return s.update(e, func(c *Entry) { c.Meta = meta })
+}
+
+// extra is what changes of a committed entry after its commit, kept in a
+// side file (".extra") beside its meta file: written without a sync, so
+// that a crash can lose it but never the meta file, which Commit synced.
+type extra struct {
+	Uploaded bool            `json:"uploaded,omitempty"`
+	Meta     json.RawMessage `json:"meta,omitempty"`
+}
+
+// update applies change to the committed entry e names and rewrites its
+// side file.
+func (s *Spool) update(e *Entry, change func(*Entry)) error {
 	s.mu.Lock()
 	cur := s.current(e)
 	if cur == nil {
@@ -426,39 +454,32 @@ func (s *Spool) MarkUploaded(e *Entry) error {
 		return fmt.Errorf("spool: %s is gone", e.Key)
 	}
 	c := *cur
-	c.Uploaded = true
+	change(&c)
 	s.mu.Unlock()
-	if err := s.writeMeta(&c); err != nil {
-		return err
+	b, _ := json.Marshal(extra{Uploaded: c.Uploaded, Meta: c.Meta})
+	tmp := s.path(e.name, ".extra-tmp")
+	err := os.WriteFile(tmp, b, 0o600)
+	if err == nil {
+		err = os.Rename(tmp, s.path(e.name, ".extra"))
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("spool: %w", err)
 	}
 	s.mu.Lock()
 	if cur := s.current(e); cur != nil {
-		cur.Uploaded = true
+		change(cur)
 	}
 	s.mu.Unlock()
 	return nil
 }
 
-// SetMeta replaces a committed entry's caller metadata (durably).
-func (s *Spool) SetMeta(e *Entry, meta []byte) error {
-	s.mu.Lock()
-	cur := s.current(e)
-	if cur == nil {
-		s.mu.Unlock()
-		return fmt.Errorf("spool: %s is gone", e.Key)
-	}
-	c := *cur
-	c.Meta = meta
-	s.mu.Unlock()
-	if err := s.writeMeta(&c); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	if cur := s.current(e); cur != nil {
-		cur.Meta = meta
-	}
-	s.mu.Unlock()
-	return nil
+// removeFiles removes an entry's files: its meta file first (without it
+// the data is torn, not an entry), its side file, its data.
+func (s *Spool) removeFiles(name string) {
+	_ = os.Remove(s.path(name, ".meta"))
+	_ = os.Remove(s.path(name, ".extra"))
+	_ = os.Remove(s.path(name, ".data"))
 }
 
 // writeMeta writes e's meta file atomically and durably.
@@ -537,8 +558,7 @@ func (s *Spool) reserve(n int64) error {
 
 func (s *Spool) reportDrops(es []*Entry) {
 	for _, e := range es {
-		_ = os.Remove(s.path(e.name, ".meta"))
-		_ = os.Remove(s.path(e.name, ".data"))
+		s.removeFiles(e.name)
 		s.log.Warn("spool full: fragment dropped before its upload", "stream", e.Stream, "key", e.Key, "bytes", e.Size)
 		if fn := s.onDrop.Load(); fn != nil {
 			(*fn)(e)
@@ -654,8 +674,7 @@ func (w *Writer) Commit(key, stream string, meta []byte) (*Entry, error) {
 	if old := w.s.entries[key]; old != nil { // the same key again: the newer replaces it
 		w.s.bytes -= old.Size
 		defer func() {
-			_ = os.Remove(w.s.path(old.name, ".meta"))
-			_ = os.Remove(w.s.path(old.name, ".data"))
+			w.s.removeFiles(old.name)
 		}()
 	}
 	w.s.entries[key] = e

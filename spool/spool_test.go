@@ -86,6 +86,28 @@ func TestCommitReopenRemove(t *testing.T) {
 	if es := s.Entries(); len(es) != 1 || string(es[0].Meta) != `{"n":2}` || s.Bytes() != es[0].Size {
 		t.Fatalf("after SetMeta and Remove: %+v, %d bytes", es, s.Bytes())
 	}
+	if err := s.MarkUploaded(s.Entries()[0]); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, dir, spool.Config{MaxBytes: 1 << 20})
+	if es := s.Entries(); len(es) != 1 || !es[0].Uploaded || string(es[0].Meta) != `{"n":2}` {
+		t.Fatalf("after MarkUploaded: %+v", es)
+	}
+	// Changes after the commit are not synced: a crash that loses them
+	// (their side file) leaves the entry as committed.
+	extras, _ := filepath.Glob(filepath.Join(dir, "*.extra"))
+	if len(extras) != 1 {
+		t.Fatalf("side files: %v", extras)
+	}
+	os.Remove(extras[0])
+	s = open(t, dir, spool.Config{MaxBytes: 1 << 20})
+	if es := s.Entries(); len(es) != 1 || es[0].Uploaded || string(es[0].Meta) != `{"n":1}` {
+		t.Fatalf("without the side file: %+v", es)
+	}
+	s.Remove(s.Entries()[0])
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("files left after Remove: %v", left)
+	}
 }
 
 // A data file without its meta file (the fragment open at a crash) is

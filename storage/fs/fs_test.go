@@ -157,3 +157,54 @@ func TestOverwriteIsAtomic(t *testing.T) {
 	}
 	r.Close()
 }
+
+// A Put from a file (the spool's) stores its bytes from its offset, and
+// a wrong announced size fails and leaves no object.
+func TestPutFromFile(t *testing.T) {
+	ctx := t.Context()
+	b := open(t, t.TempDir())
+	data := bytes.Repeat([]byte("0123456789abcdef"), 40_000) // 640 kB
+	path := filepath.Join(t.TempDir(), "src")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Seek(16, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Put(ctx, "a/obj", f, int64(len(data)-16)); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := b.Get(ctx, "a/obj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(rc)
+	rc.Close()
+	if !bytes.Equal(got, data[16:]) {
+		t.Fatalf("stored %d bytes, want the file's %d from its offset", len(got), len(data)-16)
+	}
+	// The whole file from its start: linked, not copied.
+	f.Seek(0, io.SeekStart)
+	if err := b.Put(ctx, "b/whole", f, int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := os.Stat(path)
+	dst, err := os.Stat(filepath.Join(b.Dir(), "b", "whole"))
+	if err != nil || !os.SameFile(src, dst) {
+		t.Fatalf("the whole file was not linked: %v", err)
+	}
+	for _, size := range []int64{int64(len(data)) - 1, int64(len(data)) + 1} {
+		f.Seek(0, io.SeekStart)
+		if err := b.Put(ctx, "a/wrong", f, size); err == nil {
+			t.Fatalf("a file of %d bytes announced as %d was stored", len(data), size)
+		}
+		if _, err := b.Attributes(ctx, "a/wrong"); err == nil {
+			t.Fatal("a failed Put left an object")
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 
 	"github.com/sluice-dev/sluice/storage"
 )
@@ -31,6 +32,11 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64) e
 		return fmt.Errorf("fs: put %q: negative size %d", key, size)
 	}
 	dir := path.Dir(key)
+	if file, ok := r.(*os.File); ok && size >= 0 {
+		if linked, err := b.putLink(ctx, key, file, size); linked || err != nil {
+			return err
+		}
+	}
 	f, tmp, created, err := b.createTemp(dir)
 	if err != nil {
 		return fmt.Errorf("fs: put %q: %w", key, err)
@@ -54,9 +60,69 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64) e
 	return nil
 }
 
-// fill copies r into f, checks the count against size and fsyncs f.
+// putLink stores a whole file (the spool's, already synced) by a hard
+// link to it, when the file is exactly the object (at offset 0, of size
+// bytes) and on the bucket's file system: no byte is copied. linked is
+// false when that is not possible (the caller copies); the file must not
+// change afterwards.
+func (b *Bucket) putLink(ctx context.Context, key string, file *os.File, size int64) (linked bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("fs: put %q: %w", key, err)
+	}
+	off, err := file.Seek(0, io.SeekCurrent)
+	if err != nil || off != 0 {
+		return false, nil
+	}
+	fi, err := file.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return false, nil
+	}
+	if fi.Size() != size {
+		return false, fmt.Errorf("fs: put %q: size is %d, the reader yielded %s", key, size, countDesc(fi.Size(), size))
+	}
+	src, err := filepath.Abs(file.Name())
+	if err != nil {
+		return false, nil
+	}
+	dir := path.Dir(key)
+	created := false
+	if _, err := b.root.Stat(dir); errors.Is(err, os.ErrNotExist) {
+		if err := b.root.MkdirAll(dir, b.dirMode); err != nil && !errors.Is(err, os.ErrExist) {
+			return false, nil
+		}
+		created = true
+	}
+	tmp := path.Join(dir, tmpPrefix+randomHex()+tmpSuffix)
+	// The link's directory was made through the root; the link itself needs
+	// the absolute path (a Root links only within itself).
+	if err := os.Link(src, filepath.Join(b.dir, filepath.FromSlash(tmp))); err != nil {
+		return false, nil // another file system, or links refused: copy
+	}
+	if err := b.root.Chmod(tmp, b.fileMode); err != nil {
+		b.root.Remove(tmp)
+		return true, fmt.Errorf("fs: put %q: %w", key, err)
+	}
+	if err := b.root.Rename(tmp, key); err != nil {
+		b.root.Remove(tmp)
+		return true, fmt.Errorf("fs: put %q: %w", key, err)
+	}
+	if err := b.syncDirs(dir, created); err != nil {
+		return true, fmt.Errorf("fs: put %q: %w", key, err)
+	}
+	return true, nil
+}
+
+// fill copies r into f, checks the count against size and fsyncs f. A
+// file (the spool's) is copied by the kernel (copy_file_range), without
+// passing through memory; ctx is then checked before the copy only.
 func (b *Bucket) fill(ctx context.Context, f *os.File, r io.Reader, size int64) error {
 	src := storage.ContextReader(ctx, r)
+	if file, ok := r.(*os.File); ok {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		src = file
+	}
 	if size >= 0 {
 		// Read one byte more than announced, to notice a longer body.
 		src = io.LimitReader(src, size+1)
