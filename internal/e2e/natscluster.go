@@ -25,7 +25,8 @@ type NATSCluster struct {
 }
 
 // StartNATSCluster starts n nats-server processes routed into one
-// JetStream cluster and waits until each accepts clients. The binary comes
+// JetStream cluster (n = 1: one server, not clustered) and waits until
+// each accepts clients. The binary comes
 // from PATH (scripts/test.sh installs the pinned version); under CI a
 // missing one fails the test.
 func StartNATSCluster(t *testing.T, n int) *NATSCluster {
@@ -59,8 +60,10 @@ func StartNATSCluster(t *testing.T, n int) *NATSCluster {
 				routes = "nats://" + listen
 			}
 			conf := fmt.Sprintf("listen: \"127.0.0.1:-1\"\nserver_name: \"nats-%d\"\nports_file_dir: %q\n"+
-				"jetstream { store_dir: %q }\ncluster { name: \"sluice-e2e\", listen: %q, routes: [%q] }\n",
-				i, sd, filepath.Join(sd, "js"), listen, routes)
+				"jetstream { store_dir: %q }\n", i, sd, filepath.Join(sd, "js"))
+			if n > 1 { // one server stands alone: JetStream without a cluster
+				conf += fmt.Sprintf("cluster { name: \"sluice-e2e\", listen: %q, routes: [%q] }\n", listen, routes)
+			}
 			confFile := filepath.Join(sd, "nats.conf")
 			if err := os.WriteFile(confFile, []byte(conf), 0o644); err != nil {
 				t.Fatal(err)
@@ -77,7 +80,7 @@ func StartNATSCluster(t *testing.T, n int) *NATSCluster {
 				cmd.Process.Signal(syscall.SIGKILL)
 				<-done
 			})
-			ports, err := readPorts(sd, done)
+			ports, err := readPorts(sd, n > 1, done)
 			if err != nil {
 				if i > 0 || attempt == 3 {
 					t.Fatalf("nats-server %d: %v\n%s", i, err, log.String())
@@ -98,14 +101,14 @@ func StartNATSCluster(t *testing.T, n int) *NATSCluster {
 
 // readPorts waits for the ports file nats-server writes into dir once it
 // listens, or for the process to exit (done).
-func readPorts(dir string, done <-chan struct{}) (natsPorts, error) {
+func readPorts(dir string, clustered bool, done <-chan struct{}) (natsPorts, error) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		files, _ := filepath.Glob(filepath.Join(dir, "*.ports"))
 		if len(files) == 1 {
 			var p natsPorts
 			data, err := os.ReadFile(files[0])
-			if err == nil && json.Unmarshal(data, &p) == nil && len(p.Nats) > 0 && len(p.Cluster) > 0 {
+			if err == nil && json.Unmarshal(data, &p) == nil && len(p.Nats) > 0 && (len(p.Cluster) > 0 || !clustered) {
 				return p, nil
 			}
 		}

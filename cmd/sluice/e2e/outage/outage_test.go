@@ -275,3 +275,56 @@ func TestSpoolFull(t *testing.T) {
 	}
 	t.Logf("%d listed, %d dropped (missing in the timeline, 404 to read: %s), %d in the ON_DEMAND playlist", len(listed), len(tl.Missing), body, len(segments))
 }
+
+// TestSpoolOfADeadNode: two nodes, the bucket down; node 1 records a
+// stream, whose fragments wait in its spool. Node 2 reads them from there;
+// once node 1 is SIGKILLed they are listed still, and a read answers 404
+// naming node 1 (never a 500). Node 1 started again with its spool, and
+// the bucket back, uploads them: node 2 reads them from the bucket.
+func TestSpoolOfADeadNode(t *testing.T) {
+	e2e.RequireFFmpeg(t)
+	e2e.RequireTool(t, e2e.AWSCLI)
+	nats := e2e.StartNATSCluster(t, 1)
+	g, _, storage, env := e2e.StartGateway(t)
+	dir1 := t.TempDir()
+	args := func(name string) []string {
+		return []string{"--nats-url", nats.URL(), "--storage", storage, "--node-name", name, "--lease-ttl", "3s"}
+	}
+	node1 := e2e.StartServerEnv(t, dir1, env, args("node1")...)
+	node2 := e2e.StartServerEnv(t, t.TempDir(), env, args("node2")...)
+	g.Kill()
+	if err := e2e.Publish(t, node1.RTSP+"/cam", "libx264", "tcp", 6).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	listed := e2e.ListFragments(t, node2.URL, "cam")
+	if len(listed) < 2 {
+		t.Fatalf("%d fragments listed on node 2", len(listed))
+	}
+	// Each read is of another fragment (node 2 caches what it read).
+	read := func(srv *e2e.Server, i int) (int, string) {
+		return e2e.AuditCall(t, "POST", srv.URL+"/getMediaForFragmentList",
+			fmt.Sprintf(`{"StreamName":"cam","Fragments":[%q]}`, listed[i].FragmentNumber), "Content-Type", "application/json")
+	}
+	if status, body := read(node2, 0); status != 200 {
+		t.Fatalf("node 2 reading a fragment in node 1's spool: %d %.300s", status, body)
+	}
+	node1.Kill()
+	if n := len(e2e.ListFragments(t, node2.URL, "cam")); n != len(listed) {
+		t.Fatalf("node 2 lists %d fragments with node 1 down, %d before", n, len(listed))
+	}
+	status, body := read(node2, 1)
+	if status != 404 || !strings.Contains(body, "waits in the spool of node node1") {
+		t.Fatalf("node 2 reading a fragment in the spool of a dead node: %d %s", status, body)
+	}
+	t.Logf("with node 1 down: %d %s", status, body)
+	if err := g.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	node1 = e2e.StartServerEnv(t, dir1, env, args("node1")...)
+	e2e.WaitFor(t, 30*time.Second, "node 1's spool to empty", func() bool {
+		return e2e.Metric(t, node1.URL, "sluice_spool_objects") == 0
+	})
+	if status, body := read(node2, 1); status != 200 {
+		t.Fatalf("node 2 reading the fragment once node 1 uploaded it: %d %s", status, body)
+	}
+}
