@@ -118,6 +118,11 @@ func (s *session) onPart(p *fragments.Part) {
 			return
 		}
 		s.sw, s.swFrag = w, p.Fragment
+		head, _ := json.Marshal(salvageHead{Stream: s.stream, Key: s.fragmentKey(p.Start, p.Fragment), InitKey: s.initKey(p.Init.ID),
+			Session: s.id, Index: p.Fragment, Producer: p.Start, Server: time.Now(), Discontinuity: p.Fragment == 0, Tracks: p.Init.Tracks})
+		if err := w.SetHead(head); err != nil {
+			s.r.log.Warn("spool: the fragment's head was not written (a crash now loses the whole fragment)", "stream", s.stream, "err", err)
+		}
 	}
 	_, _ = s.sw.Write(p.Bytes) // an error (spool full, disk) is kept by the Writer and reported at commit
 }
@@ -170,7 +175,6 @@ func (s *session) archive() {
 	if s.prev != nil {
 		<-s.prev // index after the previous session of the stream
 	}
-	prefix := fragments.MediaPrefix(s.info)
 	inits := map[string]time.Time{} // init ID -> last written
 	dropped := 0
 	for job := range s.queue {
@@ -184,7 +188,7 @@ func (s *session) archive() {
 			job.abort()
 			continue // live only: nothing is archived
 		}
-		initKey := prefix + "init/" + f.Init.ID + ".mp4"
+		initKey := s.initKey(f.Init.ID)
 		if t, ok := inits[f.Init.ID]; !ok || time.Since(t) > video.InitTouchEvery {
 			if err := s.storeInit(initKey, f.Init); err != nil {
 				s.r.log.Error("storing init segment; fragment not archived", "stream", s.stream, "key", initKey, "err", err)
@@ -193,7 +197,7 @@ func (s *session) archive() {
 			}
 			inits[f.Init.ID] = time.Now()
 		}
-		key := fmt.Sprintf("%sfragments/%013d-%s-%06d.m4s", prefix, f.ProducerStart.UnixMilli(), s.id, f.Index)
+		key := s.fragmentKey(f.ProducerStart, f.Index)
 		info := fragments.Info{
 			Key: key, InitKey: initKey, ProducerTime: f.ProducerStart, ServerTime: f.ServerStart,
 			Duration: f.Duration, Size: int64(f.Size), Keyframe: f.Keyframe, Discontinuity: f.Discontinuity,
@@ -218,6 +222,15 @@ func (s *session) archive() {
 		s.r.log.Warn("fragments dropped: the recording ownership was lost", "stream", s.stream, "session", s.id, "fragments", dropped)
 	}
 }
+
+// fragmentKey is the bucket key of the session's fragment index, starting
+// at producer time start.
+func (s *session) fragmentKey(start time.Time, index int) string {
+	return fmt.Sprintf("%sfragments/%013d-%s-%06d.m4s", fragments.MediaPrefix(s.info), start.UnixMilli(), s.id, index)
+}
+
+// initKey is the bucket key of an init segment of the stream.
+func (s *session) initKey(id string) string { return fragments.MediaPrefix(s.info) + "init/" + id + ".mp4" }
 
 func (j archiveJob) abort() {
 	if j.w != nil {

@@ -340,3 +340,78 @@ func TestSpoolFullDropsOldest(t *testing.T) {
 		return nil
 	})
 }
+
+// A crash in the middle of a fragment: its spool file (parts appended, no
+// commit) and head are what the disk holds at the next start; the
+// fragment is salvaged up to its last whole part: indexed with the
+// duration and samples its parts hold, and uploaded.
+func TestSpoolSalvagesTheOpenFragment(t *testing.T) {
+	r := newSpoolRig(t, 1<<30)
+	s, err := r.rec.Open(bg, "cam", ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fragmentstest.NewFeeder(t, time.Now(), s.Write)
+	f.Frames(60) // fragment 0 (2 s) closes at the keyframe of frame 50
+	r.fragments(t, "cam", 1)
+	var parts int
+	for _, lf := range r.hub.View("cam").Fragments {
+		if lf.Closed == nil {
+			parts = len(lf.Parts)
+		}
+	}
+	if parts < 1 {
+		t.Fatalf("fragment 1 has %d parts written", parts)
+	}
+	// What a crash leaves: copy the spool as it is now.
+	crashed := t.TempDir()
+	des, err := os.ReadDir(r.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, de := range des {
+		b, err := os.ReadFile(filepath.Join(r.dir, de.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(crashed, de.Name()), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The process that crashed never indexed fragment 1: here the
+	// recorder closes it, with retention 0 so that it is not archived.
+	info, err := r.lib.Describe(bg, "cam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.lib.UpdateRetention(bg, "cam", info.Version, -info.RetentionHours); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	r.rec.Close(bg)
+	info, _ = r.lib.Describe(bg, "cam")
+	if err := r.lib.UpdateRetention(bg, "cam", info.Version, 24); err != nil {
+		t.Fatal(err)
+	}
+	r.fragments(t, "cam", 1)
+	r.dir = crashed
+	r.start(t, 1<<30)
+	frags := r.fragments(t, "cam", 2)
+	got := frags[1]
+	if got.SessionIndex != 1 || !got.Keyframe || got.Duration <= 0 || got.Duration > time.Second || got.Samples[1] == 0 {
+		t.Fatalf("salvaged fragment: %+v", got)
+	}
+	streamstest.Eventually(t, 10*time.Second, func() error {
+		if n := r.rec.ArchiveStats().SpoolObjects; n != 0 {
+			return fmt.Errorf("%d objects still spooled", n)
+		}
+		return nil
+	})
+	if b := readAll(t, r.bucket, got.Key); int64(len(b)) != got.Size {
+		t.Fatalf("salvaged fragment uploaded with %d bytes, indexed with %d", len(b), got.Size)
+	}
+	if r.log.count("salvaged up to its last whole part") != 1 {
+		t.Fatalf("the salvage was not logged:\n%s", strings.Join(r.log.lines, ""))
+	}
+	t.Logf("salvaged: %v of %d parts, %d bytes, samples %v", got.Duration, parts, got.Size, got.Samples)
+}

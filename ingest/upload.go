@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -83,8 +84,7 @@ func (u *uploader) start() {
 // are dropped, logged.
 func (u *uploader) recover(ctx context.Context) {
 	for _, t := range u.sp.Torn() {
-		u.r.log.Warn("spool: the fragment being recorded when the process stopped is dropped (not indexed)", "file", t.Name, "bytes", t.Size, "cut", t.Cut)
-		u.sp.Discard(t)
+		u.salvage(ctx, t)
 	}
 	n := 0
 	streams := map[string]bool{}
@@ -122,6 +122,85 @@ func (u *uploader) recover(ctx context.Context) {
 	if n > 0 {
 		u.r.log.Info("spool: uploading what the previous run left", "objects", n, "bytes", u.sp.Bytes())
 	}
+}
+
+// salvageHead is what a fragment's spool file needs, beside its parts, to
+// be indexed after a crash interrupted its writing (spool.Writer.SetHead).
+type salvageHead struct {
+	Stream        string                `json:"stream"`
+	Key           string                `json:"key"`
+	InitKey       string                `json:"init"`
+	Session       string                `json:"session"`
+	Index         int                   `json:"index"`
+	Producer      time.Time             `json:"producer"`
+	Server        time.Time             `json:"server"` // when its first part closed
+	Discontinuity bool                  `json:"discontinuity,omitempty"`
+	Tracks        []fragments.TrackInfo `json:"tracks"`
+}
+
+// salvage indexes and queues the fragment a crash interrupted, as its
+// spool file was cut (to its last whole part): all that is lost is the
+// part being written (and, after a power loss, what the disk had not
+// written). It is dropped, logged, when it cannot be: no head, no whole
+// part, its stream gone, or the index already holds later media (another
+// node recorded the stream since; an older record must not come after it).
+func (u *uploader) salvage(ctx context.Context, t spool.Torn) {
+	drop := func(why string, err error) {
+		u.r.log.Warn("spool: the fragment being recorded when the process stopped is dropped: "+why, "file", t.Name, "bytes", t.Size, "cut", t.Cut, "err", err)
+		u.sp.Discard(t)
+	}
+	var h salvageHead
+	if t.Head == nil || json.Unmarshal(t.Head, &h) != nil || h.Key == "" {
+		drop("it has no head", nil)
+		return
+	}
+	if t.Size == 0 {
+		drop("no whole part", nil)
+		return
+	}
+	data, err := os.ReadFile(t.Path)
+	if err != nil {
+		drop("unreadable", err)
+		return
+	}
+	sv, err := fragments.Salvage(data, h.Tracks)
+	if err != nil {
+		drop("its parts do not read", err)
+		return
+	}
+	info, err := u.r.lib.Describe(ctx, h.Stream)
+	if err != nil || !strings.HasPrefix(h.Key, fragments.MediaPrefix(info)) {
+		drop("its stream is gone", err)
+		return
+	}
+	if last, ok, err := u.r.lib.Last(ctx, h.Stream); err != nil {
+		u.r.log.Error("spool: reading the index to salvage a fragment; kept for the next start", "file", t.Name, "err", err)
+		return
+	} else if ok && !last.ProducerTime.Before(h.Producer) {
+		drop("the index already holds media from its start on", nil)
+		return
+	}
+	meta, _ := json.Marshal(spoolMeta{Producer: h.Producer})
+	e, err := u.sp.Adopt(t, h.Key, h.Stream, meta)
+	if err != nil {
+		drop("it could not be committed", err)
+		return
+	}
+	in := fragments.Info{Key: h.Key, InitKey: h.InitKey, ProducerTime: h.Producer, ServerTime: h.Server,
+		Duration: sv.Duration, Size: t.Size, Keyframe: sv.Keyframe, Discontinuity: h.Discontinuity,
+		Session: h.Session, SessionIndex: h.Index, Samples: sv.Samples, Tracks: h.Tracks}
+	u.located(h.Key, info.RetentionHours)
+	number, err := u.r.lib.Append(ctx, h.Stream, in)
+	if err != nil {
+		u.unlocate(h.Key)
+		u.sp.Remove(e)
+		u.r.log.Error("spool: indexing a salvaged fragment failed; dropped", "stream", h.Stream, "key", h.Key, "err", err)
+		return
+	}
+	meta, _ = json.Marshal(spoolMeta{Producer: h.Producer, Number: number})
+	_ = u.sp.SetMeta(e, meta)
+	u.r.log.Info("spool: the fragment being recorded when the process stopped is salvaged up to its last whole part",
+		"stream", h.Stream, "key", h.Key, "duration", sv.Duration.Round(time.Millisecond), "bytes", t.Size, "cut", t.Cut)
 }
 
 // pruneInits removes the uploaded init segments of stream but the newest

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -75,6 +76,9 @@ type Torn struct {
 	Path string
 	Size int64 // after the cut
 	Cut  int64 // bytes removed (a part written in half)
+	// Head is what the writer said of the file when it began
+	// (Writer.SetHead), nil if it said nothing or it was lost.
+	Head []byte
 }
 
 // Open opens (or creates) the spool in cfg.Dir and recovers what it
@@ -135,7 +139,7 @@ func (s *Spool) recover() error {
 			data[strings.TrimSuffix(n, ".data")] = true
 		case strings.HasSuffix(n, ".meta"):
 			metas = append(metas, strings.TrimSuffix(n, ".meta"))
-		case strings.HasSuffix(n, ".extra"): // read with its meta file; removed with it
+		case strings.HasSuffix(n, ".extra"), strings.HasSuffix(n, ".head"): // read with their data file; removed with it
 		default:
 			_ = os.Remove(filepath.Join(s.dir, n)) // a meta file being written
 		}
@@ -174,6 +178,7 @@ func (s *Spool) recover() error {
 			continue
 		}
 		t.Name = name
+		t.Head, _ = os.ReadFile(s.path(name, ".head"))
 		s.torn = append(s.torn, t)
 		s.bytes += t.Size
 	}
@@ -304,6 +309,45 @@ func (s *Spool) Discard(t Torn) {
 	}
 	s.mu.Unlock()
 	_ = os.Remove(t.Path)
+	_ = os.Remove(s.path(t.Name, ".head"))
+}
+
+// Adopt commits a torn file, as it was cut, as the entry of key: what a
+// caller salvages of the fragment a crash interrupted. The file is synced
+// first.
+func (s *Spool) Adopt(t Torn, key, stream string, meta []byte) (*Entry, error) {
+	s.mu.Lock()
+	i := slices.IndexFunc(s.torn, func(x Torn) bool { return x.Name == t.Name })
+	s.mu.Unlock()
+	if i < 0 {
+		return nil, fmt.Errorf("spool: %s is not torn", t.Name)
+	}
+	f, err := os.OpenFile(t.Path, os.O_WRONLY, 0)
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("spool: %w", err)
+	}
+	e := &Entry{Key: key, Stream: stream, Size: t.Size, Meta: meta, Created: time.Now().UTC(), name: t.Name}
+	if err := s.writeMeta(e); err != nil {
+		return nil, err
+	}
+	_ = os.Remove(s.path(t.Name, ".head"))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.torn = slices.DeleteFunc(s.torn, func(x Torn) bool { return x.Name == t.Name })
+	if old := s.entries[key]; old != nil { // cannot be: keys are unique per fragment
+		s.bytes -= old.Size
+		defer s.removeFiles(old.name)
+	}
+	s.entries[key] = e
+	c := *e
+	return &c, nil
 }
 
 // Entries returns the committed entries, oldest first: copies, as the
@@ -650,6 +694,16 @@ func (w *Writer) Write(p []byte) (int, error) {
 // Size is what was written.
 func (w *Writer) Size() int64 { return w.n }
 
+// SetHead keeps head beside the file until it is committed or aborted:
+// what the caller needs to salvage the file if the process stops before
+// the commit (Torn.Head). Not synced, like the parts before the commit.
+func (w *Writer) SetHead(head []byte) error {
+	if err := os.WriteFile(w.s.path(w.name, ".head"), head, 0o600); err != nil {
+		return fmt.Errorf("spool: %w", err)
+	}
+	return nil
+}
+
 // Commit syncs the file and commits it as the entry of key.
 func (w *Writer) Commit(key, stream string, meta []byte) (*Entry, error) {
 	if w.err != nil {
@@ -670,6 +724,7 @@ func (w *Writer) Commit(key, stream string, meta []byte) (*Entry, error) {
 		w.Abort()
 		return nil, err
 	}
+	_ = os.Remove(w.s.path(w.name, ".head"))
 	w.s.mu.Lock()
 	if old := w.s.entries[key]; old != nil { // the same key again: the newer replaces it
 		w.s.bytes -= old.Size
@@ -692,6 +747,7 @@ func (w *Writer) Abort() {
 	w.s.release(w.n)
 	w.n = 0
 	_ = os.Remove(w.s.path(w.name, ".data"))
+	_ = os.Remove(w.s.path(w.name, ".head"))
 }
 
 // Put spools a whole object at once (an init segment: init true).
