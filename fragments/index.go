@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
 )
 
@@ -31,6 +32,19 @@ type Info struct {
 	// Token is the lease token of the node that recorded the fragment
 	// (AppendFenced); 0 when the write was not fenced.
 	Token uint64
+	// Packed: the object at Key holds other fragments too (it was packed,
+	// --archive-object-duration); this one's Size bytes start at Offset.
+	Packed bool
+	Offset int64
+}
+
+// Piece names where the fragment's bytes are: its object's key, or for a
+// packed fragment the piece of its object (storage.PieceName).
+func (i Info) Piece() string {
+	if i.Packed {
+		return storage.PieceName(i.Key, i.Offset)
+	}
+	return i.Key
 }
 
 // End is the producer time at which the fragment ends.

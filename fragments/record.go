@@ -24,6 +24,8 @@ import (
 //     uvarint n | n x track
 //     uvarint token (the writer's lease token, 0: unfenced; absent in
 //     records of earlier builds)
+//     uvarint offset (only with flag 4, packed: the fragment's first byte
+//     in the object at key, which holds other fragments too)
 //
 //     where a string is uvarint length then bytes, and a track is
 //     uvarint id | string kind | string codec | string name |
@@ -40,6 +42,7 @@ const (
 	binaryRecordVersion = 2
 	flagKeyframe        = 1
 	flagDiscontinuity   = 2
+	flagPacked          = 4
 )
 
 // errRecordFormat is wrapped by the errors of records that cannot be read.
@@ -74,6 +77,9 @@ func encodeRecord(in Info) []byte {
 	if in.Discontinuity {
 		flags |= flagDiscontinuity
 	}
+	if in.Packed {
+		flags |= flagPacked
+	}
 	b = append(b, flags)
 	b = binary.AppendVarint(b, in.ProducerTime.UnixNano())
 	b = binary.AppendVarint(b, in.ServerTime.UnixNano())
@@ -103,7 +109,11 @@ func encodeRecord(in Info) []byte {
 			b = binary.AppendUvarint(b, uint64(max(v, 0)))
 		}
 	}
-	return binary.AppendUvarint(b, in.Token)
+	b = binary.AppendUvarint(b, in.Token)
+	if in.Packed {
+		b = binary.AppendUvarint(b, uint64(max(in.Offset, 0)))
+	}
+	return b
 }
 
 func appendString(b []byte, s string) []byte {
@@ -171,6 +181,7 @@ func (d *recordDecoder) decodeBinary(b []byte) (Info, error) {
 	in := Info{
 		Keyframe:      flags&flagKeyframe != 0,
 		Discontinuity: flags&flagDiscontinuity != 0,
+		Packed:        flags&flagPacked != 0,
 		ProducerTime:  time.Unix(0, r.varint()).UTC(),
 		ServerTime:    time.Unix(0, r.varint()).UTC(),
 		Duration:      time.Duration(r.int()),
@@ -211,6 +222,9 @@ func (d *recordDecoder) decodeBinary(b []byte) (Info, error) {
 		} else {
 			in.Token, r.off = v, r.off+n
 		}
+	}
+	if in.Packed {
+		in.Offset = int64(r.uvarint())
 	}
 	if r.err != nil {
 		return Info{}, r.err

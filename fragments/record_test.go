@@ -25,6 +25,11 @@ var recordCases = []Info{
 		Duration: time.Nanosecond, Samples: map[int]int{7: 0}, Tracks: []TrackInfo{{ID: 3, Kind: "audio", Name: "Opus", Codec: "opus"}},
 		Token: 1 << 40,
 	},
+	{
+		Key: "video/s-cam/1/fragments/0001.m4s", ProducerTime: time.Unix(7, 0).UTC(), ServerTime: time.Unix(8, 0).UTC(),
+		Duration: time.Second, Size: 1000, Packed: true, Offset: 3_000_000, Token: 5,
+	},
+	{Key: "k", Packed: true}, // the first fragment of its object
 }
 
 // normal is in as a decoded record holds it: no number, UTC times, nil

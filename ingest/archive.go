@@ -11,6 +11,7 @@ import (
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest/relay"
 	"github.com/sluice-dev/sluice/spool"
+	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/streams"
 	"github.com/sluice-dev/sluice/video"
 )
@@ -41,6 +42,7 @@ type session struct {
 	done      chan struct{} // closed when the archiver has finished
 	prev      chan struct{} // the previous session's done, or nil
 	state     *streamState  // guarded by r.mu
+	pack      pack          // the archiver's
 	closeOnce sync.Once
 	pub       *relay.Publisher // relay: live viewers; nil without a relay
 	own       *ownership       // with an Owner: the stream's claim and index fence
@@ -218,6 +220,7 @@ func (s *session) archive() {
 		}
 		s.r.hub.Indexed(s.stream, s.id, f.Index, number)
 	}
+	s.endPack()
 	if dropped > 0 {
 		s.r.log.Warn("fragments dropped: the recording ownership was lost", "stream", s.stream, "session", s.id, "fragments", dropped)
 	}
@@ -230,7 +233,9 @@ func (s *session) fragmentKey(start time.Time, index int) string {
 }
 
 // initKey is the bucket key of an init segment of the stream.
-func (s *session) initKey(id string) string { return fragments.MediaPrefix(s.info) + "init/" + id + ".mp4" }
+func (s *session) initKey(id string) string {
+	return fragments.MediaPrefix(s.info) + "init/" + id + ".mp4"
+}
 
 func (j archiveJob) abort() {
 	if j.w != nil {
@@ -241,6 +246,13 @@ func (j archiveJob) abort() {
 // archiveSpooled archives a fragment through the spool: its file is
 // synced and committed, the fragment indexed at once (readers find its
 // bytes in the spool), and its upload queued.
+//
+// With RecorderConfig.ObjectDuration, consecutive fragments of the session
+// are packed into one object (named after its first fragment) until they
+// last that long: each waits in the spool as a piece of it
+// (storage.PieceName) and is indexed with the object's key and its offset
+// in it; the object is uploaded once the pack is complete (or the session
+// ended).
 func (s *session) archiveSpooled(job archiveJob, key string, info fragments.Info) {
 	sp := s.r.cfg.Spool
 	if job.w == nil {
@@ -248,27 +260,59 @@ func (s *session) archiveSpooled(job archiveJob, key string, info fragments.Info
 		s.r.log.Error("fragment not archived: it has no spool file", "stream", s.stream, "key", key)
 		return
 	}
-	meta, _ := json.Marshal(spoolMeta{Producer: info.ProducerTime})
-	e, err := job.w.Commit(key, s.stream, meta)
+	name, m := key, spoolMeta{Producer: info.ProducerTime}
+	if s.r.cfg.ObjectDuration > 0 {
+		if s.pack.key == "" {
+			s.pack = pack{key: key}
+		}
+		info.Key, info.Packed, info.Offset = s.pack.key, true, s.pack.off
+		name, m.Pack = storage.PieceName(s.pack.key, s.pack.off), s.pack.key
+	}
+	meta, _ := json.Marshal(m)
+	e, err := job.w.Commit(name, s.stream, meta)
 	if err != nil {
 		s.countDrop()
-		s.r.log.Error("fragment not archived: spooling failed", "stream", s.stream, "key", key, "err", err)
+		s.r.log.Error("fragment not archived: spooling failed", "stream", s.stream, "key", name, "err", err)
 		return
 	}
-	s.r.up.located(key, s.retentionHours())
+	s.r.up.located(name, s.retentionHours())
 	number, err := s.index(info)
 	if err != nil {
 		sp.Remove(e)
-		s.r.up.unlocate(key)
-		s.r.log.Error("indexing fragment failed; not archived", "stream", s.stream, "key", key, "err", err)
+		s.r.up.unlocate(name)
+		s.r.log.Error("indexing fragment failed; not archived", "stream", s.stream, "key", name, "err", err)
 		return
 	}
 	s.r.hub.Indexed(s.stream, s.id, info.SessionIndex, number)
-	meta, _ = json.Marshal(spoolMeta{Producer: info.ProducerTime, Number: number})
+	m.Number = number
+	meta, _ = json.Marshal(m)
 	if err := sp.SetMeta(e, meta); err != nil {
-		s.r.log.Warn("spool: recording the index number failed (a restart looks it up)", "key", key, "err", err)
+		s.r.log.Warn("spool: recording the index number failed (a restart looks it up)", "key", name, "err", err)
 	}
-	s.r.up.enqueue(e)
+	if m.Pack == "" {
+		s.r.up.enqueue(e)
+		return
+	}
+	s.pack.off += info.Size
+	s.pack.dur += info.Duration
+	if s.pack.dur >= s.r.cfg.ObjectDuration {
+		s.endPack()
+	}
+}
+
+// pack is the object a session is packing fragments into.
+type pack struct {
+	key string        // the object's key: its first fragment's
+	off int64         // where the next fragment goes
+	dur time.Duration // of the fragments in it
+}
+
+// endPack hands the session's pack, if it has one, to the uploader.
+func (s *session) endPack() {
+	if s.pack.key != "" {
+		s.r.up.packDone(s.pack.key)
+		s.pack = pack{}
+	}
 }
 
 func (s *session) countDrop() {

@@ -50,6 +50,10 @@ type RecorderConfig struct {
 	// uploaded) and what it dropped from it, so that other nodes' readers
 	// know where those bytes are; nil records nothing.
 	Locations *spool.Locations
+	// ObjectDuration, with a Spool, packs consecutive fragments of a
+	// session into one object of about this duration (fewer PUTs); 0
+	// stores each fragment as its own object.
+	ObjectDuration time.Duration
 	// Owner, when set, makes every session claim its stream first (one
 	// node records a stream at a time, see Owner) and fences the session's
 	// index writes with the claim's token; nil: this node records

@@ -72,6 +72,7 @@ type spoolRig struct {
 	rec    *ingest.Recorder
 	log    *logLines
 	locs   *spool.Locations
+	pack   time.Duration // RecorderConfig.ObjectDuration
 }
 
 func newSpoolRig(t *testing.T, maxBytes int64) *spoolRig {
@@ -104,7 +105,7 @@ func (r *spoolRig) start(t *testing.T, maxBytes int64) {
 		t.Fatal(err)
 	}
 	r.sp = sp
-	r.rec = ingest.NewRecorder(r.lib, r.bucket, r.hub, ingest.RecorderConfig{AutoCreate: true, Spool: sp, Locations: r.locs, Logger: log})
+	r.rec = ingest.NewRecorder(r.lib, r.bucket, r.hub, ingest.RecorderConfig{AutoCreate: true, Spool: sp, Locations: r.locs, ObjectDuration: r.pack, Logger: log})
 	rec := r.rec
 	t.Cleanup(func() { rec.Close(bg) })
 }
@@ -414,4 +415,74 @@ func TestSpoolSalvagesTheOpenFragment(t *testing.T) {
 		t.Fatalf("the salvage was not logged:\n%s", strings.Join(r.log.lines, ""))
 	}
 	t.Logf("salvaged: %v of %d parts, %d bytes, samples %v", got.Duration, parts, got.Size, got.Samples)
+}
+
+// Packed objects: with ObjectDuration 6 s, 2-s fragments go three to an
+// object; each is indexed at once with the object's key and its offset,
+// read from the spool as a piece until the object is uploaded, then with
+// a range read of the object; the bucket holds one object per pack.
+func TestSpoolPacksFragments(t *testing.T) {
+	r := newSpoolRig(t, 1<<30)
+	r.rec.Close(bg)
+	r.pack = 6 * time.Second
+	r.start(t, 1<<30)
+	r.bucket.down.Store(true) // the pieces wait in the spool meanwhile
+	s, err := r.rec.Open(bg, "cam", ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := fragmentstest.NewFeeder(t, time.Now(), s.Write)
+	f.Frames(50*7 + 1) // 7 fragments of 2 s close as the 8th begins
+	frags := r.fragments(t, "cam", 7)
+	reader := r.sp.Over(r.bucket)
+	read := func(in fragments.Info) []byte {
+		rc, err := reader.GetRange(bg, in.Key, in.Offset, in.Size)
+		if err != nil {
+			t.Fatalf("fragment %d at %s+%d: %v", in.SessionIndex, in.Key, in.Offset, err)
+		}
+		defer rc.Close()
+		b, _ := io.ReadAll(rc)
+		if int64(len(b)) != in.Size || !bytes.Equal(b[4:8], []byte("moof")) {
+			t.Fatalf("fragment %d: %d bytes (%q), want %d starting with a moof", in.SessionIndex, len(b), b[4:8], in.Size)
+		}
+		return b
+	}
+	spooled := map[int][]byte{}
+	for i, in := range frags {
+		if !in.Packed || in.Key != frags[i/3*3].Key || (i%3 == 0) != (in.Offset == 0) {
+			t.Fatalf("fragment %d: packed %v into %s at %d", i, in.Packed, in.Key, in.Offset)
+		}
+		spooled[i] = read(in)
+	}
+	closed := time.Now().Truncate(10 * time.Millisecond) // file times are coarse
+	s.Close()
+	r.bucket.down.Store(false)
+	streamstest.Eventually(t, 20*time.Second, func() error {
+		if n := r.rec.ArchiveStats().SpoolObjects; n != 0 {
+			return fmt.Errorf("%d pieces still spooled", n)
+		}
+		return nil
+	})
+	frags = r.fragments(t, "cam", 8)
+	objects := 0
+	err = r.bucket.List(bg, "video/", func(o storage.ObjectInfo) error {
+		if strings.Contains(o.Key, "/fragments/") {
+			objects++
+		}
+		return nil
+	})
+	if err != nil || objects != 3 {
+		t.Fatalf("%d fragment objects in the bucket for 8 fragments, want 3 (%v)", objects, err)
+	}
+	for i, in := range frags[:7] {
+		if b := read(in); !bytes.Equal(b, spooled[i]) {
+			t.Fatalf("fragment %d read from its object differs from what the spool served", i)
+		}
+		// Retention goes by the object's time (video.Sweeper): it is
+		// written once its last fragment closed.
+		oi, err := r.bucket.Attributes(bg, in.Key)
+		if err != nil || oi.LastModified.Before(closed) {
+			t.Fatalf("fragment %d: its object was written at %v, before its fragments closed (%v; %v)", i, oi.LastModified, closed, err)
+		}
+	}
 }

@@ -1,10 +1,13 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -20,6 +23,9 @@ import (
 type spoolMeta struct {
 	Producer time.Time `json:"producer"`
 	Number   string    `json:"number,omitempty"` // set once indexed
+	// Pack is the key of the object the fragment is packed into (the
+	// entry is a piece of it), "" when it is an object of its own.
+	Pack string `json:"pack,omitempty"`
 }
 
 // residentInits is how many uploaded init segments of a stream stay in
@@ -88,6 +94,7 @@ func (u *uploader) recover(ctx context.Context) {
 	}
 	n := 0
 	streams := map[string]bool{}
+	packs := map[string]bool{}
 	for _, e := range u.sp.Entries() {
 		if e.Init {
 			streams[e.Stream] = true
@@ -99,6 +106,23 @@ func (u *uploader) recover(ctx context.Context) {
 		}
 		var m spoolMeta
 		_ = json.Unmarshal(e.Meta, &m)
+		if m.Pack != "" {
+			// The session packing it is gone: the pack is as complete as
+			// it will be.
+			if m.Number == "" {
+				if number, err := u.findIndexed(ctx, e, m.Producer); err != nil || number == "" {
+					u.r.log.Warn("spool: a packed fragment spooled but not found in the index is dropped", "stream", e.Stream, "key", e.Key, "err", err)
+					u.unlocate(e.Key)
+					u.sp.Remove(e)
+					continue
+				}
+			}
+			if !packs[m.Pack] {
+				packs[m.Pack] = true
+				n++
+			}
+			continue
+		}
 		if m.Number == "" {
 			number, err := u.findIndexed(ctx, e, m.Producer)
 			if err != nil {
@@ -117,6 +141,9 @@ func (u *uploader) recover(ctx context.Context) {
 	}
 	for st := range streams {
 		u.pruneInits(st)
+	}
+	for p := range packs {
+		u.packDone(p)
 	}
 	u.reconcile(ctx)
 	if n > 0 {
@@ -222,7 +249,7 @@ func (u *uploader) findIndexed(ctx context.Context, e *spool.Entry, producer tim
 	number := ""
 	sel := fragments.Selector{Producer: true, Start: producer.Add(-time.Second), End: producer.Add(time.Second)}
 	err := u.r.lib.Fragments(ctx, e.Stream, sel, func(in fragments.Info) bool {
-		if in.Key == e.Key {
+		if in.Piece() == e.Key {
 			number = in.Number
 			return false
 		}
@@ -310,9 +337,106 @@ func (u *uploader) wakeMore() {
 	}
 }
 
+// packDone queues the upload of a complete pack (one of its pieces
+// stands for it in the queue).
+func (u *uploader) packDone(key string) {
+	if pieces := u.pieces(key); len(pieces) > 0 {
+		u.enqueue(pieces[0])
+	}
+}
+
+// pieces returns the pieces of the pack key that wait in the spool, by
+// offset.
+func (u *uploader) pieces(key string) []*spool.Entry {
+	var out []*spool.Entry
+	for _, e := range u.sp.Entries() {
+		if k, _, ok := storage.SplitPiece(e.Key); ok && k == key {
+			out = append(out, e)
+		}
+	}
+	slices.SortFunc(out, func(a, b *spool.Entry) int { return cmp.Compare(pieceOffset(a), pieceOffset(b)) })
+	return out
+}
+
+func pieceOffset(e *spool.Entry) int64 {
+	_, off, _ := storage.SplitPiece(e.Key)
+	return off
+}
+
+// uploadPack stores the pieces of a pack as one object, each at its
+// offset (a piece dropped from the spool leaves zeros: its index record
+// says where, and the location map that it was dropped), then removes
+// them from the spool.
+func (u *uploader) uploadPack(ctx context.Context, key string) error {
+	var pieces []*spool.Entry
+	for _, e := range u.pieces(key) {
+		if u.sp.Uploading(e, true) {
+			pieces = append(pieces, e)
+		}
+	}
+	if len(pieces) == 0 {
+		return nil
+	}
+	release := func() {
+		for _, e := range pieces {
+			u.sp.Uploading(e, false)
+		}
+	}
+	info, err := u.r.lib.Describe(ctx, pieces[0].Stream)
+	if errors.Is(err, streams.ErrNotFound) || err == nil && !strings.HasPrefix(key, fragments.MediaPrefix(info)) {
+		u.r.log.Info("spool: the stream was deleted; its spooled media is dropped", "stream", pieces[0].Stream, "key", key)
+		for _, e := range pieces {
+			u.unlocate(e.Key)
+			u.sp.Remove(e)
+		}
+		return nil
+	}
+	if err != nil {
+		release()
+		return err
+	}
+	var readers []io.Reader
+	var at int64
+	for _, e := range pieces {
+		f, err := u.sp.OpenEntry(e)
+		if err != nil {
+			continue // gone from the disk: zeros
+		}
+		defer f.Close()
+		if off := pieceOffset(e); off > at {
+			readers = append(readers, io.LimitReader(zeros{}, off-at))
+			at = off
+		}
+		readers = append(readers, f)
+		at += e.Size
+	}
+	if err := u.r.bucket.Put(ctx, key, io.MultiReader(readers...), at); err != nil {
+		release()
+		return err
+	}
+	for _, e := range pieces {
+		u.unlocate(e.Key)
+		u.sp.Remove(e)
+	}
+	u.succeeded()
+	return nil
+}
+
+// zeros reads zero bytes forever.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
+
 // upload stores one entry and removes it from the spool; nil too when it
-// is no longer wanted (dropped for room, or its stream deleted).
+// is no longer wanted (dropped for room, or its stream deleted). A piece
+// stands for its pack: the whole pack is stored.
 func (u *uploader) upload(ctx context.Context, e *spool.Entry) error {
+	if k, _, ok := storage.SplitPiece(e.Key); ok {
+		return u.uploadPack(ctx, k)
+	}
 	if !u.sp.Uploading(e, true) {
 		return nil // dropped to make room meanwhile
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"time"
 
@@ -92,7 +93,7 @@ func fromInfo(in fragments.Info) Fragment {
 		Number: in.Number, Session: in.Session, Index: in.SessionIndex,
 		ProducerTime: in.ProducerTime, ServerTime: in.ServerTime, Duration: in.Duration, Size: in.Size,
 		Keyframe: in.Keyframe, Discontinuity: in.Discontinuity, InitID: initID(in.InitKey),
-		Tracks: in.Tracks, Samples: in.Samples, key: in.Key, initKey: in.InitKey,
+		Tracks: in.Tracks, Samples: in.Samples, key: in.Piece(), initKey: in.InitKey,
 	}
 }
 
@@ -251,7 +252,8 @@ func (s *Source) ReadMedia(ctx context.Context, stream string, f Fragment, buf [
 	return s.read(ctx, key, buf[:0], f.Size)
 }
 
-// mediaKey is the storage key of an archived fragment's bytes.
+// mediaKey names an archived fragment's bytes: its object's key, or the
+// piece of its object (a packed fragment).
 func (s *Source) mediaKey(ctx context.Context, stream string, f Fragment) (string, error) {
 	if f.key != "" {
 		return f.key, nil
@@ -263,7 +265,7 @@ func (s *Source) mediaKey(ctx context.Context, stream string, f Fragment) (strin
 	if err != nil {
 		return "", err
 	}
-	return in.Key, nil
+	return in.Piece(), nil
 }
 
 // Init returns the fragment's init segment.
@@ -309,9 +311,20 @@ func (s *Source) object(ctx context.Context, key string, size int64) ([]byte, er
 	return b, nil
 }
 
-// read appends the object at key, of size bytes when size > 0, to dst.
+// read appends the object at key (or the piece of an object that key
+// names: storage.PieceName), of size bytes when size > 0, to dst.
 func (s *Source) read(ctx context.Context, key string, dst []byte, size int64) ([]byte, error) {
-	rc, err := s.bucket.Get(ctx, key)
+	var rc io.ReadCloser
+	var err error
+	if obj, off, ok := storage.SplitPiece(key); ok {
+		length := size // always known for a piece: from its index record
+		if length <= 0 {
+			length = -1
+		}
+		rc, err = s.bucket.GetRange(ctx, obj, off, length)
+	} else {
+		rc, err = s.bucket.Get(ctx, key)
+	}
 	if err != nil {
 		var missing *spool.MissingError
 		if errors.As(err, &missing) { // dropped from a spool, or its node is away: say which

@@ -48,19 +48,29 @@ func (o over) GetRange(ctx context.Context, key string, off, length int64) (io.R
 	}
 	f, _, ok := o.spooled(key)
 	if !ok {
+		// A packed fragment waits as a piece of its object: the range is
+		// the piece, from its first byte.
+		if f, _, ok := o.spooled(storage.PieceName(key, off)); ok {
+			return limited(f, length), nil
+		}
 		return o.b.GetRange(ctx, key, off, length)
 	}
 	if _, err := f.Seek(off, io.SeekStart); err != nil {
 		f.Close()
 		return nil, err
 	}
+	return limited(f, length), nil
+}
+
+// limited reads length bytes of f from where it is (all of it for -1).
+func limited(f *os.File, length int64) io.ReadCloser {
 	if length < 0 {
-		return f, nil
+		return f
 	}
 	return struct {
 		io.Reader
 		io.Closer
-	}{io.LimitReader(f, length), f}, nil
+	}{io.LimitReader(f, length), f}
 }
 
 func (o over) List(ctx context.Context, prefix string, fn func(storage.ObjectInfo) error) error {

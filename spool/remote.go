@@ -93,15 +93,20 @@ func (r remote) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 }
 
 func (r remote) GetRange(ctx context.Context, key string, off, length int64) (io.ReadCloser, error) {
-	return across(ctx, r, key, func() (io.ReadCloser, error) { return r.over.GetRange(ctx, key, off, length) },
-		func(b []byte) io.ReadCloser {
-			off = min(off, int64(len(b)))
-			b = b[off:]
-			if length >= 0 && length < int64(len(b)) {
-				b = b[:length]
-			}
-			return io.NopCloser(bytes.NewReader(b))
-		})
+	cut := func(b []byte) io.ReadCloser {
+		if length >= 0 && length < int64(len(b)) {
+			b = b[:length]
+		}
+		return io.NopCloser(bytes.NewReader(b))
+	}
+	get := func() (io.ReadCloser, error) { return r.over.GetRange(ctx, key, off, length) }
+	whole := func(b []byte) io.ReadCloser { return cut(b[min(off, int64(len(b))):]) }
+	// Another node may hold the range as a piece (a packed fragment waiting
+	// for its object: the location map knows it), or the whole object.
+	if piece := storage.PieceName(key, off); r.known(piece) {
+		return across(ctx, r, piece, get, cut)
+	}
+	return across(ctx, r, key, get, whole)
 }
 
 func (r remote) Attributes(ctx context.Context, key string) (storage.ObjectInfo, error) {
@@ -111,32 +116,38 @@ func (r remote) Attributes(ctx context.Context, key string) (storage.ObjectInfo,
 		})
 }
 
-// across reads key with get (this spool, then the bucket); on a miss, from
-// the other nodes' spools (fetched whole, then made into the answer by
-// from). An object missing from the bucket and from every spool may have
-// been uploaded (and removed from its spool) between the two reads: the
-// bucket is read once more before the miss is final. The location map
-// turns a miss it can explain into a *MissingError.
-func across[T any](ctx context.Context, r remote, key string, get func() (T, error), from func([]byte) T) (T, error) {
+// across reads with get (this spool, then the bucket); on a miss, name
+// (an object's key, or a piece's name) from the other nodes' spools
+// (fetched whole, then made into the answer by from). An object missing
+// from the bucket and from every spool may have been uploaded (and
+// removed from its spool) between the two reads: the bucket is read once
+// more before the miss is final. The location map turns a miss it can
+// explain into a *MissingError.
+func across[T any](ctx context.Context, r remote, name string, get func() (T, error), from func([]byte) T) (T, error) {
 	v, err := get()
 	if err == nil {
 		return v, nil
 	}
-	if loc, ok := r.where(key); ok && loc.Dropped {
-		return v, r.missing(key, loc)
+	if loc, ok := r.where(name); ok && loc.Dropped {
+		return v, r.missing(name, loc)
 	}
-	if b, ok := r.fetch(ctx, key); ok {
+	if b, ok := r.fetch(ctx, name); ok {
 		return from(b), nil
 	}
 	v, err = get()
 	if err == nil {
 		return v, nil
 	}
-	if loc, ok := r.where(key); ok {
+	if loc, ok := r.where(name); ok {
 		// The bytes are not in the bucket, whatever it answered.
-		return v, r.missing(key, loc)
+		return v, r.missing(name, loc)
 	}
 	return v, err
+}
+
+func (r remote) known(name string) bool {
+	_, ok := r.where(name)
+	return ok
 }
 
 func (r remote) where(key string) (Location, bool) {

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -68,4 +69,27 @@ func validSegment(s string) error {
 func keyByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' ||
 		c == '.' || c == '_' || c == '-'
+}
+
+// A piece is a byte range of an object that is read on its own (a
+// fragment packed with others into one object). Its name, the object's key
+// and the range's offset joined by '#', is not a key ('#' is not a key
+// byte): the layers that hold pieces before their object exists (the
+// spool) and the readers that ask for them use it.
+
+// PieceName names the piece of object key that starts at byte off.
+func PieceName(key string, off int64) string { return fmt.Sprintf("%s#%d", key, off) }
+
+// SplitPiece returns the object key and offset of a piece name; ok is
+// false for a plain key.
+func SplitPiece(name string) (key string, off int64, ok bool) {
+	i := strings.LastIndexByte(name, '#')
+	if i < 0 {
+		return name, 0, false
+	}
+	n, err := strconv.ParseInt(name[i+1:], 10, 64)
+	if err != nil || n < 0 {
+		return name, 0, false
+	}
+	return name[:i], n, true
 }

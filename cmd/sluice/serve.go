@@ -117,6 +117,7 @@ func serve(ctx context.Context, cfg config) error {
 	recorder := ingest.NewRecorder(library, archive, hub, ingest.RecorderConfig{
 		Spool:                sp,
 		Locations:            locations,
+		ObjectDuration:       cfg.ObjectDuration,
 		Relay:                rel,
 		AutoCreate:           cfg.AutoCreate,
 		CreateRetentionHours: cfg.AutoCreateRetention,

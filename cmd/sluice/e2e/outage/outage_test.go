@@ -333,3 +333,37 @@ func TestSpoolOfADeadNode(t *testing.T) {
 		t.Fatalf("node 2 reading the fragment once node 1 uploaded it: %d %s", status, body)
 	}
 }
+
+// TestPackedObjects: with --archive-object-duration 6s on versitygw, 2-s
+// fragments go three to an object. GetMedia (following the live stream),
+// clips (to now, across the live seam, and of the past, across object
+// boundaries) and GetMediaForFragmentList decode with the exact frame
+// counts (MediaAcross), and so does an ON_DEMAND HLS session over all of
+// it; the bucket holds one object per three fragments.
+func TestPackedObjects(t *testing.T) {
+	e2e.RequireFFmpeg(t)
+	e2e.RequireTool(t, e2e.AWSCLI)
+	g, bucket, storage, env := e2e.StartGateway(t)
+	srv := e2e.StartServerEnv(t, t.TempDir(), env, "--storage", storage, "--archive-object-duration", "6s")
+	began := time.Now()
+	e2e.MediaAcross(t, srv.RTSP, srv.URL, "cam")
+	e2e.WaitFor(t, 20*time.Second, "the spool to empty", func() bool {
+		return e2e.Metric(t, srv.URL, "sluice_spool_objects") == 0
+	})
+	listed := e2e.ListFragments(t, srv.URL, "cam")
+	var total int64
+	for _, f := range listed {
+		total += f.FragmentLengthInMilliseconds
+	}
+	objects := fragmentsIn(t, e2e.BucketKeys(t, g, bucket, "archive/"), "cam")
+	if want := (len(listed) + 2) / 3; objects < want || objects > want+1 {
+		t.Errorf("%d fragment objects in the bucket for %d fragments, want about %d", objects, len(listed), want)
+	}
+	u := e2e.SessionURL(t, srv.URL, "cam", "--playback-mode", "ON_DEMAND", "--hls-fragment-selector",
+		e2e.Selector("SERVER_TIMESTAMP", began.Add(-2*time.Second), time.Now().Add(2*time.Second)))
+	dur, packets := e2e.ProbeTimeline(t, u)
+	if want := int(total * 25 / 1000); packets["video"] != want || packets["audio"] == 0 {
+		t.Errorf("ON_DEMAND over the packed objects: %.2f s, %v packets; want %d video frames", dur, packets, want)
+	}
+	t.Logf("%d fragments in %d objects; ON_DEMAND %.2f s, %v packets", len(listed), objects, dur, packets)
+}
