@@ -222,6 +222,22 @@ func (h *Hub) View(stream string) View {
 	return View{Live: s.live, Session: s.session, Since: s.since, Fragments: frags, Updated: s.changed}
 }
 
+// Bytes is what the hub holds of media in memory now: the part bytes of
+// every stream's open fragment and of the closed ones it keeps.
+func (h *Hub) Bytes() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var n int64
+	for _, s := range h.m {
+		for _, f := range s.frags {
+			for _, p := range f.Parts {
+				n += int64(len(p.Bytes))
+			}
+		}
+	}
+	return n
+}
+
 // Forget drops a stream (when it is deleted).
 func (h *Hub) Forget(stream string) {
 	h.mu.Lock()

@@ -3,8 +3,24 @@ package main
 import (
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/ingest"
+	"github.com/sluice-dev/sluice/ingest/relay"
 )
+
+// liveMemoryMetrics reports the media held in memory for live viewers:
+// the live edge (LL-HLS parts) and the groups of pictures cached for new
+// WebRTC viewers, with the latter's bound.
+func liveMemoryMetrics(hub *fragments.Hub, rel *relay.Relay) []prometheus.Collector {
+	gauge := func(name, help string, v func() int64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(v()) })
+	}
+	return []prometheus.Collector{
+		gauge("sluice_live_edge_bytes", "Media bytes the live edge holds in memory (the open fragments' parts, and the newest closed ones of watched streams).", hub.Bytes),
+		gauge("sluice_relay_cached_bytes", "Bytes of the groups of pictures cached for new WebRTC viewers, all streams together.", rel.CachedBytes),
+		gauge("sluice_relay_cache_max_bytes", "The bound of those caches (--live-cache-max-bytes).", rel.CacheLimit),
+	}
+}
 
 // archiveMetrics reports the archive path: the spool and the uploads.
 func archiveMetrics(r *ingest.Recorder) []prometheus.Collector {

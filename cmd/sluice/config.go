@@ -60,6 +60,7 @@ type config struct {
 	ArchiveMode         string
 	SpoolMaxBytes       int64
 	ObjectDuration      time.Duration
+	LiveCacheMaxBytes   int64
 	// outboundNets are the networks of --outbound-allow (set by
 	// validate); nil when not given.
 	outboundNets []netip.Prefix
@@ -134,6 +135,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.Var(&c.Cameras, "camera", "camera to pull, repeatable: stream=rtsp://[user:pass@]host[:port]/path, optionally ending #tcp or #udp (default: UDP, then TCP); env/YAML: space-separated or a list")
 	fs.Var(&c.OutboundAllow, "outbound-allow", "network (CIDR, or an address) that pulled cameras may be connected to, repeatable; every address a camera's host resolves to is checked at each connection. Default: with access keys any address (an admin adding a camera is trusted); without keys loopback only (127.0.0.0/8, ::1), since any web page could add a camera (give 0.0.0.0/0 and ::/0 to allow all)")
 	fs.DurationVar(&c.ObjectDuration, "archive-object-duration", 0, "pack consecutive fragments of a stream into archive objects of about this duration (e.g. 60s: one PUT a minute per camera instead of one per fragment; they wait in the spool until the object is complete, and play from there meanwhile); 0 = one object per fragment")
+	fs.Int64Var(&c.LiveCacheMaxBytes, "live-cache-max-bytes", 256<<20, "bound of the groups of pictures cached in memory for new WebRTC viewers, all streams together; past it a stream keeps only its last keyframe (a new viewer then waits for the next one to see smooth video)")
 	fs.Int64Var(&c.SpoolMaxBytes, "spool-max-bytes", 0, "cap of the local spool (<data-dir>/spool) where fragments wait for the archive bucket; 0 = a quarter of the disk's free space at start (at least 64 MiB). When full, the oldest unsent fragments of the stream with the most spooled are dropped, each logged and counted")
 	fs.StringVar(&c.ArchiveMode, "archive-mode", "private", "who may read archived video and the data directory: 'private' (files 0600, directories 0700: the server's user) or 'group' (0640, 0750: its group too)")
 	fs.StringVar(&c.WebRTCAddr, "webrtc-addr", ":8189", "UDP address of the ICE mux that every WebRTC session shares (WHIP publishers at /whip/<stream>, WHEP viewers at /whep/<stream>); empty turns WebRTC off")
@@ -323,6 +325,9 @@ func (c *config) validate() []error {
 	}
 	if c.ObjectDuration < 0 || c.ObjectDuration > time.Hour {
 		bad("archive-object-duration", "must be between 0 and 1h, got %v", c.ObjectDuration)
+	}
+	if c.LiveCacheMaxBytes <= 0 {
+		bad("live-cache-max-bytes", "must be positive, got %d", c.LiveCacheMaxBytes)
 	}
 	if c.SpoolMaxBytes < 0 {
 		bad("spool-max-bytes", "must not be negative, got %d", c.SpoolMaxBytes)

@@ -88,7 +88,7 @@ func serve(ctx context.Context, cfg config) error {
 	hub := fragments.NewHub(0)
 	var rel *relay.Relay // live units for WHEP viewers; nil (nothing kept) without WebRTC
 	if cfg.WebRTCAddr != "" {
-		rel = relay.New()
+		rel = relay.NewWithConfig(relay.Config{CacheBytes: cfg.LiveCacheMaxBytes})
 	}
 	// Live edges across nodes: viewers here of streams recorded elsewhere
 	// read a mirror of the recorder's hub and relay (package edge).
@@ -246,7 +246,7 @@ func serve(ctx context.Context, cfg config) error {
 		Cameras: cams, Recordings: recorder,
 		WebRTC:  webrtcSrv,
 		Ready:   []func(context.Context) error{data.Ready, videoCore.Ready},
-		Metrics: append(leaseMetrics(table, &lostLeases), archiveMetrics(recorder)...),
+		Metrics: append(leaseMetrics(table, &lostLeases), append(archiveMetrics(recorder), liveMemoryMetrics(hub, rel)...)...),
 		Cluster: clusterView{t: table},
 	})
 	err = srv.Serve(ctx, func(a net.Addr) {

@@ -15,6 +15,10 @@ type Config struct {
 	// it with errors until the next keyframe). Defaults 600 and 8 MiB.
 	GOPUnits int
 	GOPBytes int
+	// CacheBytes bounds the cached groups of pictures of all streams
+	// together: past it a stream's cache keeps only its keyframe, as past
+	// GOPBytes. Default 256 MiB.
+	CacheBytes int64
 	// KeyframeInterval is the shortest time between two calls of a
 	// publisher's keyframe requester. Default 500ms.
 	KeyframeInterval time.Duration
@@ -29,6 +33,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.GOPBytes <= 0 {
 		c.GOPBytes = 8 << 20
+	}
+	if c.CacheBytes <= 0 {
+		c.CacheBytes = 256 << 20
 	}
 	if c.KeyframeInterval <= 0 {
 		c.KeyframeInterval = 500 * time.Millisecond

@@ -77,23 +77,42 @@ func (p *Publisher) Write(u fragments.Unit) {
 	}
 }
 
-// cache keeps the current group of pictures. Called with st.mu held.
+// cache keeps the current group of pictures, within the publisher's
+// bounds and the relay's (Config.CacheBytes, all streams together; the
+// keyframe is always kept). Called with st.mu held.
 func (p *Publisher) cache(u fragments.Unit, key bool) {
 	if key {
-		clear(p.gop)
-		p.gop, p.gopBytes, p.gopFull = p.gop[:0], 0, false
+		p.drop(0)
+		p.gopFull = false
 	} else if len(p.gop) == 0 || p.gopFull {
 		return
 	}
 	n := unitBytes(u)
-	if len(p.gop) > 0 && (len(p.gop)+1 > p.r.cfg.GOPUnits || p.gopBytes+n > p.r.cfg.GOPBytes) {
+	if len(p.gop) > 0 && (len(p.gop)+1 > p.r.cfg.GOPUnits || p.gopBytes+n > p.r.cfg.GOPBytes ||
+		p.r.cached.Load()+int64(n) > p.r.cfg.CacheBytes) {
 		p.gopFull = true
-		clear(p.gop[1:])
-		p.gop = p.gop[:1]
+		p.drop(1)
 		return
 	}
 	p.gop = append(p.gop, u)
 	p.gopBytes += n
+	p.r.cached.Add(int64(n))
+}
+
+// drop forgets the cached units from index keep on. Called with st.mu
+// held.
+func (p *Publisher) drop(keep int) {
+	if keep >= len(p.gop) {
+		return
+	}
+	n := 0
+	for _, u := range p.gop[keep:] {
+		n += unitBytes(u)
+	}
+	clear(p.gop[keep:])
+	p.gop = p.gop[:keep]
+	p.gopBytes -= n
+	p.r.cached.Add(-int64(n))
 }
 
 // SetKeyframeRequester sets the function that asks the source for a
@@ -160,7 +179,7 @@ func (p *Publisher) Close() {
 			s.end()
 		}
 	}
-	clear(p.gop)
+	p.drop(0)
 	p.gop = nil
 	st.mu.Unlock()
 	p.reqMu.Lock()

@@ -20,6 +20,24 @@ type Relay struct {
 	streams map[string]*stream
 
 	onSubscribe atomic.Pointer[func(name string)]
+	cached      atomic.Int64 // bytes of the publishers' cached groups of pictures
+}
+
+// CachedBytes is what the cached groups of pictures of all streams hold
+// (bounded by Config.CacheBytes, plus each stream's keyframe).
+func (r *Relay) CachedBytes() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.cached.Load()
+}
+
+// CacheLimit is Config.CacheBytes.
+func (r *Relay) CacheLimit() int64 {
+	if r == nil {
+		return 0
+	}
+	return r.cfg.CacheBytes
 }
 
 // stream is one live stream: its current publisher (nil between

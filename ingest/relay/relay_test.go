@@ -224,6 +224,51 @@ func TestGOPBoundKeepsKeyframe(t *testing.T) {
 	}
 }
 
+// The cached groups of pictures of all streams share one bound: a stream
+// that would pass it keeps only its keyframe; a closed publisher's cache
+// is released.
+func TestCacheBytesBoundAllStreams(t *testing.T) {
+	aus := fragmentstest.Video(t)
+	bytesOf := func(from, to int) int64 {
+		n := 0
+		for i := from; i < to; i++ {
+			for _, b := range aus[i] {
+				n += len(b)
+			}
+		}
+		return int64(n)
+	}
+	// Room for the first stream's ten units and the second's keyframe,
+	// not for the rest of the second's.
+	limit := bytesOf(0, 10) + bytesOf(0, 1) + 1
+	r := relay.NewWithConfig(relay.Config{CacheBytes: limit})
+	a, b := r.Publish("a", tracks[:1]), r.Publish("b", tracks[:1])
+	for i := 0; i < 10; i++ {
+		a.Write(video(i, aus))
+	}
+	for i := 0; i < 10; i++ {
+		b.Write(video(i, aus))
+	}
+	if got := r.CachedBytes(); got > limit {
+		t.Fatalf("%d bytes cached, the bound is %d", got, limit)
+	}
+	for name, want := range map[string]int{"a": 10, "b": 1} {
+		s, err := r.Subscribe(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if evs := pending(s); len(evs) != want || !isIDR(evs[0].Unit) {
+			t.Errorf("%s: %d cached units, want %d from its keyframe", name, len(evs), want)
+		}
+		s.Close()
+	}
+	a.Close()
+	b.Close()
+	if got := r.CachedBytes(); got != 0 {
+		t.Fatalf("%d bytes cached after both publishers closed", got)
+	}
+}
+
 func TestConcurrentPublishAndSubscribe(t *testing.T) {
 	aus := fragmentstest.Video(t)
 	r := relay.NewWithConfig(relay.Config{QueueUnits: 16})

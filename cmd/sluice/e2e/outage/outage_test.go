@@ -204,15 +204,26 @@ func TestSpoolFull(t *testing.T) {
 	e2e.RequireFFmpeg(t)
 	const max = 300_000
 	g, _, storage, env := e2e.StartGateway(t)
-	srv := e2e.StartServerEnv(t, t.TempDir(), env, "--storage", storage, "--spool-max-bytes", fmt.Sprint(max))
+	const cache = 100_000 // the groups of pictures cached for WebRTC viewers
+	srv := e2e.StartServerEnv(t, t.TempDir(), env, "--storage", storage, "--spool-max-bytes", fmt.Sprint(max),
+		"--live-cache-max-bytes", fmt.Sprint(cache))
 	g.Kill()
 	pub := e2e.Publish(t, srv.RTSP+"/cam", "libx264", "tcp", 20)
 	finished := make(chan struct{})
 	go func() { pub.Wait(); close(finished) }()
-	var dropped float64
+	var dropped, cached float64
 	e2e.WaitFor(t, 40*time.Second, "the publisher to finish", func() bool {
 		if b := e2e.Metric(t, srv.URL, "sluice_spool_bytes"); b > max {
 			t.Fatalf("the spool holds %v bytes, past its %d", b, max)
+		}
+		// In memory: the live edge's parts and the cached pictures, the
+		// latter within their bound (past it only a keyframe, well under
+		// 64 KiB for this video, is kept).
+		if c := e2e.Metric(t, srv.URL, "sluice_relay_cached_bytes"); c > cached {
+			cached = c
+		}
+		if cached > cache+64<<10 {
+			t.Fatalf("%v bytes cached for WebRTC viewers, past the bound of %d", cached, cache)
 		}
 		_, body := e2e.HttpGet(t, srv.URL+"/api/v1/recordings")
 		var rec struct{ Recordings []struct{ Dropped int } }
@@ -237,7 +248,10 @@ func TestSpoolFull(t *testing.T) {
 	e2e.WaitFor(t, 30*time.Second, "the spool to empty", func() bool {
 		return e2e.Metric(t, srv.URL, "sluice_spool_objects") == 0
 	})
-	t.Logf("a 300 kB spool with the bucket down for 20 s of video: %v fragments dropped (logged, and %v in the status while recording)", n, dropped)
+	t.Logf("a 300 kB spool with the bucket down for 20 s of video: %v fragments dropped (logged, and %v in the status while recording); at most %v bytes cached for WebRTC viewers", n, dropped, cached)
+	if cached == 0 {
+		t.Errorf("nothing was cached for WebRTC viewers: the bound was not exercised")
+	}
 
 	// The dropped fragments keep their index records (KVS lists them);
 	// the location map says they were dropped: the timeline lists them as
