@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -395,22 +396,16 @@ func (u *uploader) uploadPack(ctx context.Context, key string) error {
 		release()
 		return err
 	}
-	var readers []io.Reader
-	var at int64
+	var obj packReader
 	for _, e := range pieces {
 		f, err := u.sp.OpenEntry(e)
 		if err != nil {
 			continue // gone from the disk: zeros
 		}
 		defer f.Close()
-		if off := pieceOffset(e); off > at {
-			readers = append(readers, io.LimitReader(zeros{}, off-at))
-			at = off
-		}
-		readers = append(readers, f)
-		at += e.Size
+		obj.add(pieceOffset(e), e.Size, f)
 	}
-	if err := u.r.bucket.Put(ctx, key, io.MultiReader(readers...), at); err != nil {
+	if err := u.r.bucket.Put(ctx, key, &obj, obj.size); err != nil {
 		release()
 		return err
 	}
@@ -422,12 +417,73 @@ func (u *uploader) uploadPack(ctx context.Context, key string) error {
 	return nil
 }
 
-// zeros reads zero bytes forever.
-type zeros struct{}
+// packReader reads the object a pack makes: its pieces' files at their
+// offsets, zeros between them. It is an io.ReaderAt and io.Seeker, so the
+// S3 bucket sends it in parts straight from the files (no part buffer).
+type packReader struct {
+	segs []packSegment
+	size int64
+	pos  int64
+}
 
-func (zeros) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
+type packSegment struct {
+	off, size int64
+	f         *os.File // nil: zeros
+}
+
+// add appends a piece of size bytes at off (after the previous ones).
+func (r *packReader) add(off, size int64, f *os.File) {
+	if off > r.size {
+		r.segs = append(r.segs, packSegment{off: r.size, size: off - r.size})
+	}
+	r.segs = append(r.segs, packSegment{off: max(off, r.size), size: size, f: f})
+	r.size = max(off, r.size) + size
+}
+
+func (r *packReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("pack: negative offset")
+	}
+	n := 0
+	i := sort.Search(len(r.segs), func(i int) bool { return r.segs[i].off+r.segs[i].size > off })
+	for ; n < len(p) && i < len(r.segs); i++ {
+		s := r.segs[i]
+		at := off + int64(n) - s.off
+		chunk := p[n:min(int64(len(p)), int64(n)+s.size-at)]
+		if s.f == nil {
+			clear(chunk)
+		} else if m, err := s.f.ReadAt(chunk, at); m < len(chunk) {
+			if err == nil || err == io.EOF {
+				err = io.ErrUnexpectedEOF // a piece shorter than its entry says
+			}
+			return n + m, err
+		}
+		n += len(chunk)
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (r *packReader) Read(p []byte) (int, error) {
+	n, err := r.ReadAt(p, r.pos)
+	r.pos += int64(n)
+	return n, err
+}
+
+func (r *packReader) Seek(off int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		off += r.pos
+	case io.SeekEnd:
+		off += r.size
+	}
+	if off < 0 {
+		return 0, errors.New("pack: seek before the start")
+	}
+	r.pos = off
+	return off, nil
 }
 
 // upload stores one entry and removes it from the spool; nil too when it
