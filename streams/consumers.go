@@ -96,10 +96,28 @@ func (c *Core) findConsumer(ctx context.Context, streamName, consumerName, consu
 	if err != nil {
 		return nil, consumerMeta{}, err
 	}
-	for _, cm := range cc.meta.Consumers {
-		if cm.Name == consumerName && (created < 0 || cm.CreatedAt.Unix() == created) {
-			return cc.meta, cm, nil
+	find := func(cc *cached) (consumerMeta, bool) {
+		for _, cm := range cc.meta.Consumers {
+			if cm.Name == consumerName && (created < 0 || cm.CreatedAt.Unix() == created) {
+				return cm, true
+			}
 		}
+		return consumerMeta{}, false
+	}
+	if cm, ok := find(cc); ok {
+		return cc.meta, cm, nil
+	}
+	// This node's cache follows the metadata's watch and may not have a
+	// consumer registered through another node a moment ago: a miss is
+	// read again from the bucket before it is final.
+	if cc, err = c.refresh(ctx, streamName); err != nil {
+		return nil, consumerMeta{}, err
+	}
+	if cc == nil {
+		return nil, consumerMeta{}, notFound(c, streamName)
+	}
+	if cm, ok := find(cc); ok {
+		return cc.meta, cm, nil
 	}
 	return nil, consumerMeta{}, c.consumerNotFound(streamName, consumerName)
 }

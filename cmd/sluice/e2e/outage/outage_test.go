@@ -3,7 +3,9 @@ package outage
 import (
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +191,30 @@ func TestBucketOutageWithRestart(t *testing.T) {
 	t.Logf("%d fragments indexed before the kill, %d after; all in the bucket", before, len(listed))
 }
 
+// keyframeAndGOP reads the video packets of an HLS session with ffprobe:
+// the largest keyframe and the largest group of pictures, in bytes.
+func keyframeAndGOP(t *testing.T, url string) (key, gop float64) {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v", "-show_entries", "packet=size,flags", "-of", "csv=p=0", url).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", url, err)
+	}
+	var cur float64
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		size, flags, _ := strings.Cut(l, ",")
+		n, err := strconv.ParseFloat(size, 64)
+		if err != nil {
+			continue
+		}
+		if strings.HasPrefix(flags, "K") {
+			key, cur = max(key, n), 0
+		}
+		cur += n
+		gop = max(gop, cur)
+	}
+	return key, gop
+}
+
 // countSpool counts the objects (data files) in a data directory's spool.
 func countSpool(dataDir string) (int, error) {
 	files, err := filepath.Glob(filepath.Join(dataDir, "spool", "*.data"))
@@ -204,9 +230,10 @@ func TestSpoolFull(t *testing.T) {
 	e2e.RequireFFmpeg(t)
 	const max = 300_000
 	g, _, storage, env := e2e.StartGateway(t)
-	const cache = 100_000 // the groups of pictures cached for WebRTC viewers
+	// The groups of pictures cached for WebRTC viewers are bounded to one
+	// byte: each stream then keeps its last keyframe only.
 	srv := e2e.StartServerEnv(t, t.TempDir(), env, "--storage", storage, "--spool-max-bytes", fmt.Sprint(max),
-		"--live-cache-max-bytes", fmt.Sprint(cache))
+		"--live-cache-max-bytes", "1")
 	g.Kill()
 	pub := e2e.Publish(t, srv.RTSP+"/cam", "libx264", "tcp", 20)
 	finished := make(chan struct{})
@@ -216,14 +243,8 @@ func TestSpoolFull(t *testing.T) {
 		if b := e2e.Metric(t, srv.URL, "sluice_spool_bytes"); b > max {
 			t.Fatalf("the spool holds %v bytes, past its %d", b, max)
 		}
-		// In memory: the live edge's parts and the cached pictures, the
-		// latter within their bound (past it only a keyframe, well under
-		// 64 KiB for this video, is kept).
 		if c := e2e.Metric(t, srv.URL, "sluice_relay_cached_bytes"); c > cached {
-			cached = c
-		}
-		if cached > cache+64<<10 {
-			t.Fatalf("%v bytes cached for WebRTC viewers, past the bound of %d", cached, cache)
+			cached = c // checked against the video's keyframes below
 		}
 		_, body := e2e.HttpGet(t, srv.URL+"/api/v1/recordings")
 		var rec struct{ Recordings []struct{ Dropped int } }
@@ -248,10 +269,7 @@ func TestSpoolFull(t *testing.T) {
 	e2e.WaitFor(t, 30*time.Second, "the spool to empty", func() bool {
 		return e2e.Metric(t, srv.URL, "sluice_spool_objects") == 0
 	})
-	t.Logf("a 300 kB spool with the bucket down for 20 s of video: %v fragments dropped (logged, and %v in the status while recording); at most %v bytes cached for WebRTC viewers", n, dropped, cached)
-	if cached == 0 {
-		t.Errorf("nothing was cached for WebRTC viewers: the bound was not exercised")
-	}
+	t.Logf("a 300 kB spool with the bucket down for 20 s of video: %v fragments dropped (logged, and %v in the status while recording)", n, dropped)
 
 	// The dropped fragments keep their index records (KVS lists them);
 	// the location map says they were dropped: the timeline lists them as
@@ -292,6 +310,14 @@ func TestSpoolFull(t *testing.T) {
 	if d, _ := e2e.ProbeTimeline(t, url); d <= 0 {
 		t.Fatalf("the session without the dropped fragments does not decode: duration %v", d)
 	}
+	// What stayed in memory for WebRTC viewers was a keyframe at most (and
+	// its parameter sets), where a whole group of pictures would have been
+	// several times that.
+	key, gop := keyframeAndGOP(t, url)
+	if gop < 2*key || cached == 0 || cached > 1.25*key+1024 {
+		t.Fatalf("at most %v bytes cached for WebRTC viewers with a bound of 1; the video's largest keyframe is %v bytes, its largest group of pictures %v", cached, key, gop)
+	}
+	t.Logf("cached for WebRTC viewers: at most %v bytes (largest keyframe %v, group of pictures %v)", cached, key, gop)
 	t.Logf("%d listed, %d dropped (missing in the timeline, 404 to read: %s), %d in the ON_DEMAND playlist", len(listed), len(tl.Missing), body, len(segments))
 }
 
