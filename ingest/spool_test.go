@@ -356,26 +356,24 @@ func TestSpoolSalvagesTheOpenFragment(t *testing.T) {
 	f.Frames(60) // fragment 0 (2 s) closes at the keyframe of frame 50
 	r.fragments(t, "cam", 1)
 	var parts int
+	var open string
 	for _, lf := range r.hub.View("cam").Fragments {
 		if lf.Closed == nil {
-			parts = len(lf.Parts)
+			parts, open = len(lf.Parts), fmt.Sprintf("%s-%06d", lf.Session, lf.Index)
 		}
 	}
 	if parts < 1 {
 		t.Fatalf("fragment 1 has %d parts written", parts)
 	}
-	// What a crash leaves: copy the spool as it is now.
+	// What a crash leaves of the open fragment: its spool file and head,
+	// copied as they are now (the rest of the spool is being uploaded).
 	crashed := t.TempDir()
-	des, err := os.ReadDir(r.dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, de := range des {
-		b, err := os.ReadFile(filepath.Join(r.dir, de.Name()))
+	for _, ext := range []string{".data", ".head"} {
+		b, err := os.ReadFile(filepath.Join(r.dir, open+ext))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(crashed, de.Name()), b, 0o600); err != nil {
+		if err := os.WriteFile(filepath.Join(crashed, open+ext), b, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
