@@ -2,7 +2,8 @@
 # ingest-pair.sh BINARY LABEL [N]: one N-publisher RTSP ingest run (default 50)
 # of a sluice binary with the shared harness, a 10 s CPU profile and a heap
 # profile in the middle (/tmp/bench-work/mem/LABEL.{cpu,heap}); run two
-# binaries alternately for a side-by-side comparison (BENCHMARKS.md).
+# binaries alternately for a side-by-side comparison (BENCHMARKS.md). EXTRA adds
+# flags to sluice; the environment (e.g. GOGC) is passed on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
