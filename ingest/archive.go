@@ -186,7 +186,8 @@ func (s *session) archive() {
 			dropped++ // not ours to index any more
 			continue
 		}
-		if s.retentionHours() == 0 {
+		retention := s.retentionHours()
+		if retention == 0 {
 			job.abort()
 			continue // live only: nothing is archived
 		}
@@ -206,7 +207,7 @@ func (s *session) archive() {
 			Session: s.id, SessionIndex: f.Index, Samples: f.Samples, Tracks: f.Init.Tracks,
 		}
 		if s.r.cfg.Spool != nil {
-			s.archiveSpooled(job, key, info)
+			s.archiveSpooled(job, key, info, retention)
 			continue
 		}
 		if err := s.putFragment(key, f); err != nil {
@@ -253,7 +254,7 @@ func (j archiveJob) abort() {
 // (storage.PieceName) and is indexed with the object's key and its offset
 // in it; the object is uploaded once the pack is complete (or the session
 // ended).
-func (s *session) archiveSpooled(job archiveJob, key string, info fragments.Info) {
+func (s *session) archiveSpooled(job archiveJob, key string, info fragments.Info, retentionHours int) {
 	sp := s.r.cfg.Spool
 	if job.w == nil {
 		s.countDrop()
@@ -275,7 +276,7 @@ func (s *session) archiveSpooled(job archiveJob, key string, info fragments.Info
 		s.r.log.Error("fragment not archived: spooling failed", "stream", s.stream, "key", name, "err", err)
 		return
 	}
-	s.r.up.located(name, s.retentionHours())
+	s.r.up.located(name, retentionHours)
 	number, err := s.index(info)
 	if err != nil {
 		sp.Remove(e)

@@ -484,3 +484,65 @@ func TestSpoolPacksFragments(t *testing.T) {
 		}
 	}
 }
+
+// A crash after a pack's upload, while its pieces were being removed,
+// leaves some in the spool: at the next start the object in the bucket is
+// kept (not replaced by one made of the pieces left, zeros elsewhere) and
+// the pieces are removed.
+func TestSpoolPackUploadedBeforeACrash(t *testing.T) {
+	r := newSpoolRig(t, 1<<30)
+	r.rec.Close(bg)
+	r.pack = 6 * time.Second
+	r.start(t, 1<<30)
+	s, err := r.rec.Open(bg, "cam", ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fragmentstest.NewFeeder(t, time.Now(), s.Write).Frames(50*3 + 1) // one pack of three fragments
+	s.Close()
+	streamstest.Eventually(t, 10*time.Second, func() error {
+		if n := r.rec.ArchiveStats().SpoolObjects; n != 0 {
+			return fmt.Errorf("%d pieces still spooled", n)
+		}
+		return nil
+	})
+	frags := r.fragments(t, "cam", 4)
+	object := readAll(t, r.bucket, frags[0].Key)
+	r.rec.Close(bg)
+	// What the crash left: the pack's last piece.
+	last := frags[2]
+	if !last.Packed || last.Key != frags[0].Key || last.Offset == 0 {
+		t.Fatalf("fragment 2 is not the third piece of the first pack: %+v", last)
+	}
+	w, err := r.sp.Create("left-000002")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(object[last.Offset : last.Offset+last.Size])
+	meta := fmt.Sprintf(`{"producer":%q,"number":%q,"pack":%q}`, last.ProducerTime.Format(time.RFC3339Nano), last.Number, last.Key)
+	if _, err := w.Commit(storage.PieceName(last.Key, last.Offset), "cam", []byte(meta)); err != nil {
+		t.Fatal(err)
+	}
+	// And a piece uploaded and removed whose location entry outlived the
+	// crash: settled at the start as uploaded (its pack's object exists).
+	mid := storage.PieceName(frags[1].Key, frags[1].Offset)
+	if err := r.locs.Spooled(bg, mid, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	r.start(t, 1<<30)
+	streamstest.Eventually(t, 10*time.Second, func() error {
+		if _, ok := r.sp.Get(storage.PieceName(last.Key, last.Offset)); ok {
+			return fmt.Errorf("the piece left is still spooled")
+		}
+		return nil
+	})
+	if got := readAll(t, r.bucket, last.Key); !bytes.Equal(got, object) {
+		t.Fatalf("the pack's object was replaced: %d bytes, was %d", len(got), len(object))
+	}
+	streamstest.Eventually(t, 5*time.Second, func() error {
+		if loc, ok := r.locs.Where(mid); ok {
+			return fmt.Errorf("the uploaded piece is still in the location map at %+v", loc)
+		}
+		return nil
+	})
+}

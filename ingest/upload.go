@@ -405,7 +405,12 @@ func (u *uploader) uploadPack(ctx context.Context, key string) error {
 		defer f.Close()
 		obj.add(pieceOffset(e), e.Size, f)
 	}
-	if err := u.r.bucket.Put(ctx, key, &obj, obj.size); err != nil {
+	// A crash after the object's upload, while its pieces were being
+	// removed, leaves some of them: the object in the bucket already holds
+	// them (and those removed), so it is kept as it is.
+	if oi, err := u.r.bucket.Attributes(ctx, key); err == nil && oi.Size >= obj.size {
+		u.r.log.Info("spool: the pack was uploaded before the process stopped; its pieces left are removed", "key", key, "pieces", len(pieces))
+	} else if err := u.r.bucket.Put(ctx, key, &obj, obj.size); err != nil {
 		release()
 		return err
 	}
@@ -654,7 +659,11 @@ func (u *uploader) reconcile(ctx context.Context) {
 		if _, ok := u.sp.Get(key); ok {
 			continue
 		}
-		if _, err := u.r.bucket.Attributes(ctx, key); err == nil {
+		object := key
+		if k, _, ok := storage.SplitPiece(key); ok {
+			object = k // a piece: its pack's object
+		}
+		if _, err := u.r.bucket.Attributes(ctx, object); err == nil {
 			u.unlocate(key)
 			continue
 		} else if !errors.Is(err, storage.ErrNotFound) {

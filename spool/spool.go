@@ -131,7 +131,7 @@ func (s *Spool) recover() error {
 		return fmt.Errorf("spool: %w", err)
 	}
 	data := map[string]bool{}
-	var metas []string
+	var metas, sides []string
 	for _, de := range des {
 		n := de.Name()
 		switch {
@@ -140,8 +140,16 @@ func (s *Spool) recover() error {
 		case strings.HasSuffix(n, ".meta"):
 			metas = append(metas, strings.TrimSuffix(n, ".meta"))
 		case strings.HasSuffix(n, ".extra"), strings.HasSuffix(n, ".head"): // read with their data file; removed with it
+			sides = append(sides, n)
 		default:
 			_ = os.Remove(filepath.Join(s.dir, n)) // a meta file being written
+		}
+	}
+	// A side file written while its entry was removed (dropped for room
+	// as its number was recorded) has no data file: it goes.
+	for _, n := range sides {
+		if !data[strings.TrimSuffix(strings.TrimSuffix(n, ".extra"), ".head")] {
+			_ = os.Remove(filepath.Join(s.dir, n))
 		}
 	}
 	for _, name := range metas {

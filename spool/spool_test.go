@@ -108,6 +108,14 @@ func TestCommitReopenRemove(t *testing.T) {
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Fatalf("files left after Remove: %v", left)
 	}
+	// Side files whose entry went (removed while they were written) are
+	// removed at the next open.
+	os.WriteFile(filepath.Join(dir, "gone.extra"), []byte("{}"), 0o600)
+	os.WriteFile(filepath.Join(dir, "gone.head"), []byte("{}"), 0o600)
+	open(t, dir, spool.Config{MaxBytes: 1 << 20})
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("files left after a reopen: %v", left)
+	}
 }
 
 // A data file without its meta file (the fragment open at a crash) is

@@ -60,11 +60,12 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, size int64) e
 	return nil
 }
 
-// putLink stores a whole file (the spool's, already synced) by a hard
-// link to it, when the file is exactly the object (at offset 0, of size
-// bytes) and on the bucket's file system: no byte is copied. linked is
-// false when that is not possible (the caller copies); the file must not
-// change afterwards.
+// putLink stores a whole file (the spool's) by a hard link to it, when
+// the file is exactly the object (at offset 0, of size bytes) and on the
+// bucket's file system: no byte is copied, and the object keeps the
+// file's modification time (when its media was written, which retention
+// goes by). linked is false when that is not possible (the caller
+// copies); the file must not change afterwards.
 func (b *Bucket) putLink(ctx context.Context, key string, file *os.File, size int64) (linked bool, err error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("fs: put %q: %w", key, err)
@@ -79,6 +80,11 @@ func (b *Bucket) putLink(ctx context.Context, key string, file *os.File, size in
 	}
 	if fi.Size() != size {
 		return false, fmt.Errorf("fs: put %q: size is %d, the reader yielded %s", key, size, countDesc(fi.Size(), size))
+	}
+	// Durable as any Put: the file's data synced (nearly free for the
+	// spool's, synced at its commit).
+	if err := file.Sync(); err != nil {
+		return false, nil
 	}
 	src, err := filepath.Abs(file.Name())
 	if err != nil {
