@@ -85,14 +85,15 @@ func (f *feed) send(v fragments.View) {
 		}
 		for ; s.parts < len(lf.Parts); s.parts++ {
 			p := lf.Parts[s.parts]
-			if p.Bytes == nil {
+			b, err := p.Data()
+			if err != nil {
 				continue // dropped already (archived): mirrors see a gap
 			}
 			w := toWirePart(p)
 			if p.Index == 0 {
 				w.Init = toWireInit(p.Init)
 			}
-			f.publish(kindPart, w, p.Bytes)
+			f.publish(kindPart, w, b)
 		}
 		if lf.Closed != nil && !s.closed {
 			s.closed = true
@@ -146,7 +147,7 @@ func (n *Node) snapshot(stream string) ([]byte, error) {
 			for _, p := range lf.Parts {
 				w := toWirePart(p)
 				if bytes {
-					w.Bytes = p.Bytes
+					w.Bytes, _ = p.Data() // nil when no longer held
 				}
 				wf.Parts = append(wf.Parts, w)
 			}

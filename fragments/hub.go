@@ -10,7 +10,9 @@ import (
 // for live HLS/LL-HLS and for the seam with the archive; a stream with
 // retention 0 exists only here. It is safe for concurrent use.
 //
-// Memory: the bytes of the open fragment's parts are always held. Those of
+// Memory: the bytes of the open fragment's parts are held, but for a
+// stream nobody read in the last minute when they were spilled (Part.Spill:
+// written to the spool, from where readers take them). Those of
 // a closed fragment are held while it is not archived (retention 0, or
 // storage still writing) and, once archived, only while the stream has
 // readers (a View in the last minute) and the fragment ends within
@@ -76,16 +78,16 @@ func (s *liveStream) watched() bool { return time.Since(s.readAt) < readerWindow
 func dropBytes(f *LiveFragment) {
 	held := false
 	for _, p := range f.Parts {
-		held = held || p.Bytes != nil
+		held = held || p.Held()
 	}
 	if !held {
 		return
 	}
 	parts := make([]*Part, len(f.Parts))
 	for i, p := range f.Parts {
-		if p.Bytes != nil {
+		if p.Held() {
 			c := *p
-			c.Bytes = nil
+			c.Bytes, c.Spill = nil, nil
 			p = &c
 		}
 		parts[i] = p
@@ -146,6 +148,13 @@ func (h *Hub) AddPart(stream string, p *Part) {
 	if f == nil {
 		f = &LiveFragment{Session: p.Session, Index: p.Fragment, Init: p.Init}
 		s.frags = append(s.frags, f)
+	}
+	if p.Spill != nil && p.Bytes != nil && !s.watched() {
+		// Nobody reads the stream: its bytes are read back from the spill
+		// by the first reader; those of the next parts are then held.
+		c := *p
+		c.Bytes = nil
+		p = &c
 	}
 	f.Parts = append(f.Parts, p)
 	s.notify()
@@ -223,7 +232,8 @@ func (h *Hub) View(stream string) View {
 }
 
 // Bytes is what the hub holds of media in memory now: the part bytes of
-// every stream's open fragment and of the closed ones it keeps.
+// the streams' open fragments and of the closed ones it keeps (not those
+// spilled).
 func (h *Hub) Bytes() int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()

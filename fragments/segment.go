@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"time"
 
@@ -28,9 +30,44 @@ type Part struct {
 	Independent bool
 	Start       time.Time // producer time of its first leader sample
 	Duration    time.Duration
-	Bytes       []byte
-	Init        *Init
+	// Bytes is nil when the hub does not hold them: Spill then says where
+	// they can be read back.
+	Bytes []byte
+	Spill *Spill
+	Init  *Init
 }
+
+// Spill is where a part's bytes were written beside memory (a spool
+// file), so that the hub need not hold them: they are read back with R at
+// Off. Reads fail once the file is gone (uploaded and removed); the part
+// then counts as no longer held.
+type Spill struct {
+	R   io.ReaderAt
+	Off int64
+	N   int
+}
+
+// Held reports whether the part's bytes can be had: in memory, or from
+// its spill.
+func (p *Part) Held() bool { return p.Bytes != nil || p.Spill != nil }
+
+// Data returns the part's bytes: those held, else read back from its
+// spill (a new slice). It fails when neither is left.
+func (p *Part) Data() ([]byte, error) {
+	if p.Bytes != nil {
+		return p.Bytes, nil
+	}
+	if p.Spill == nil {
+		return nil, errNotHeld
+	}
+	b := make([]byte, p.Spill.N)
+	if _, err := p.Spill.R.ReadAt(b, p.Spill.Off); err != nil {
+		return nil, fmt.Errorf("fragments: reading a spilled part back: %w", err)
+	}
+	return b, nil
+}
+
+var errNotHeld = errors.New("fragments: the part's bytes are no longer held")
 
 // Fragment is a closed fragment: its parts, concatenated, and metadata.
 type Fragment struct {

@@ -34,6 +34,10 @@ type WriterConfig struct {
 	// backwards across sessions. A session that would start earlier is
 	// shifted to start here.
 	NotBefore time.Time
+	// DropParts: the OnPart receiver keeps the parts' bytes (a spool);
+	// the Writer does not hold them until the fragment closes, and
+	// Fragment.Parts is nil (Size still counts them).
+	DropParts bool
 	// OnPart and OnFragment receive output, in order, on the goroutine that
 	// calls Write or Close. They must not keep the Writer's lock.
 	OnPart     func(*Part)
@@ -84,6 +88,7 @@ type openFragment struct {
 	keyframe  bool
 	discont   bool
 	parts     [][]byte
+	size      int // of the parts so far
 	partIdx   int
 	partIndep bool
 	partSeq   uint32
@@ -346,7 +351,10 @@ func (w *Writer) flushPart(end int64) {
 	for _, t := range w.tracks {
 		t.samples = nil
 	}
-	f.parts = append(f.parts, p.Bytes)
+	if !w.cfg.DropParts {
+		f.parts = append(f.parts, p.Bytes)
+	}
+	f.size += len(p.Bytes)
 	f.partIdx++
 	f.partSeq++
 	f.partStart = end
@@ -364,13 +372,10 @@ func (w *Writer) closeFragment(end int64) {
 	}
 	w.flushPart(end)
 	w.frag = nil
-	if len(f.parts) == 0 {
+	if f.size == 0 {
 		return
 	}
-	size := 0
-	for _, p := range f.parts {
-		size += len(p)
-	}
+	size := f.size
 	frag := &Fragment{
 		Session:       w.cfg.Session,
 		Index:         f.index,

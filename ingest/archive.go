@@ -36,8 +36,10 @@ type session struct {
 	last   time.Time
 	drops  int
 
-	sw        *spool.Writer // the open fragment's spool file (guarded by mu), with a Spool
-	swFrag    int           // its fragment's index
+	video     int               // the first video track (-1 without), as the relay's
+	openParts []*fragments.Part // the open fragment's parts (guarded by mu), without their bytes when spilled
+	sw        *spool.Writer     // the open fragment's spool file (guarded by mu), with a Spool
+	swFrag    int               // its fragment's index
 	queue     chan archiveJob
 	done      chan struct{} // closed when the archiver has finished
 	prev      chan struct{} // the previous session's done, or nil
@@ -64,6 +66,40 @@ func (s *session) Write(u fragments.Unit) {
 // relay.Publisher.SetKeyframeRequester. Without a relay it does nothing.
 func (s *session) SetKeyframeRequester(fn func()) { s.pub.SetKeyframeRequester(fn) }
 
+// GOP implements relay.GOPSource: a new live viewer starts with the video
+// units from the open fragment's last keyframe on, read back from its
+// parts (from the spool when spilled) and from the writer, while no unit
+// is written. On an error the viewer waits for the next keyframe.
+func (s *session) GOP(fn func(units []fragments.Unit)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var units []fragments.Unit
+	if !s.closed {
+		var err error
+		if units, err = s.w.GOP(s.video, s.openParts); err != nil {
+			s.r.log.Warn("relay: the group of pictures for a new viewer could not be read back; it waits for the next keyframe", "stream", s.stream, "err", err)
+			units = nil
+		}
+	}
+	fn(units)
+}
+
+// keepPart notes a part of the open fragment for GOP, without its bytes
+// when they are spilled (they are read back from the spool). Called under
+// s.mu.
+func (s *session) keepPart(p *fragments.Part) {
+	if len(s.openParts) > 0 && s.openParts[0].Fragment != p.Fragment {
+		clear(s.openParts)
+		s.openParts = s.openParts[:0]
+	}
+	if p.Spill != nil {
+		c := *p
+		c.Bytes = nil
+		p = &c
+	}
+	s.openParts = append(s.openParts, p)
+}
+
 // Ended returns a channel closed when the session has ended: the front end
 // closed it, or the recorder did because this node no longer owns the
 // stream (the front end then drops its publisher).
@@ -79,6 +115,7 @@ func (s *session) Close() {
 			s.sw.Abort()
 			s.sw = nil
 		}
+		s.openParts = nil
 		s.mu.Unlock()
 		close(s.queue)
 		s.pub.Close() // relay: live viewers learn that the publisher went away
@@ -104,11 +141,16 @@ type archiveJob struct {
 // onPart runs on the writer's goroutine (under s.mu): the part goes to the
 // live edge and, with a spool, is appended to its fragment's spool file.
 func (s *session) onPart(p *fragments.Part) {
-	s.r.hub.AddPart(s.stream, p)
 	sp := s.r.cfg.Spool
 	if sp == nil {
+		s.keepPart(p)
+		s.r.hub.AddPart(s.stream, p)
 		return
 	}
+	defer func() {
+		s.keepPart(p)
+		s.r.hub.AddPart(s.stream, p)
+	}()
 	if s.sw != nil && s.swFrag != p.Fragment {
 		s.sw.Abort() // a fragment that never closed (cannot happen: the writer closes each)
 		s.sw = nil
@@ -126,7 +168,12 @@ func (s *session) onPart(p *fragments.Part) {
 			s.r.log.Warn("spool: the fragment's head was not written (a crash now loses the whole fragment)", "stream", s.stream, "err", err)
 		}
 	}
-	_, _ = s.sw.Write(p.Bytes) // an error (spool full, disk) is kept by the Writer and reported at commit
+	off := s.sw.Size()
+	if _, err := s.sw.Write(p.Bytes); err == nil { // an error (spool full, disk) is kept by the Writer and reported at commit
+		spilled := *p
+		spilled.Spill = &fragments.Spill{R: s.sw.At(), Off: off, N: len(p.Bytes)}
+		p = &spilled // the hub need not hold its bytes
+	}
 }
 
 // onFragment runs on the writer's goroutine (under s.mu): it publishes the

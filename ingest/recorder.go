@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -180,6 +181,7 @@ func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks [
 		PartDuration:   r.cfg.PartDuration,
 		OnPart:         s.onPart,
 		OnFragment:     s.onFragment,
+		DropParts:      r.cfg.Spool != nil, // the spool has them
 		Logger:         r.log,
 	}
 	for i, t := range tracks {
@@ -210,6 +212,10 @@ func (r *Recorder) Open(ctx context.Context, stream string, src Source, tracks [
 	s.prev, st.tail = st.tail, s.done
 	s.state = st
 	s.pub = r.cfg.Relay.Publish(stream, tracks) // relay: live viewers (nil without a relay)
+	s.video = slices.IndexFunc(tracks, func(t fragments.Track) bool { return t.Codec != nil && t.Codec.IsVideo() })
+	if s.w.CanGOP(s.video) {
+		s.pub.SetGOPSource(s) // new viewers start from the recording's parts, not a second copy
+	}
 	r.active[stream] = s
 	r.wg.Add(1)
 	r.mu.Unlock()

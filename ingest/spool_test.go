@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bluenviron/mediacommon/v2/pkg/codecs/h264"
 	"github.com/sluice-dev/sluice/fragments"
 	"github.com/sluice-dev/sluice/fragments/fragmentstest"
 	"github.com/sluice-dev/sluice/ingest"
+	"github.com/sluice-dev/sluice/ingest/relay"
 	"github.com/sluice-dev/sluice/spool"
 	"github.com/sluice-dev/sluice/storage"
 	"github.com/sluice-dev/sluice/storage/fs"
@@ -73,6 +75,7 @@ type spoolRig struct {
 	log    *logLines
 	locs   *spool.Locations
 	pack   time.Duration // RecorderConfig.ObjectDuration
+	relay  *relay.Relay
 }
 
 func newSpoolRig(t *testing.T, maxBytes int64) *spoolRig {
@@ -83,7 +86,7 @@ func newSpoolRig(t *testing.T, maxBytes int64) *spoolRig {
 		t.Fatal(err)
 	}
 	r := &spoolRig{lib: fragments.NewLibrary(c, fragments.LibraryConfig{}), bucket: &downBucket{Bucket: b}, hub: fragments.NewHub(0),
-		dir: t.TempDir(), log: &logLines{}}
+		dir: t.TempDir(), log: &logLines{}, relay: relay.New()}
 	kv, err := c.KeyValue(bg, "spool_locations", "test")
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +108,7 @@ func (r *spoolRig) start(t *testing.T, maxBytes int64) {
 		t.Fatal(err)
 	}
 	r.sp = sp
-	r.rec = ingest.NewRecorder(r.lib, r.bucket, r.hub, ingest.RecorderConfig{AutoCreate: true, Spool: sp, Locations: r.locs, ObjectDuration: r.pack, Logger: log})
+	r.rec = ingest.NewRecorder(r.lib, r.bucket, r.hub, ingest.RecorderConfig{AutoCreate: true, Spool: sp, Locations: r.locs, ObjectDuration: r.pack, Relay: r.relay, Logger: log})
 	rec := r.rec
 	t.Cleanup(func() { rec.Close(bg) })
 }
@@ -545,4 +548,115 @@ func TestSpoolPackUploadedBeforeACrash(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// With a spool, the open fragment's parts of a stream nobody reads are
+// not held in memory (neither by the hub nor by the fragment writer):
+// the first reader reads them back from the spool file, byte for byte,
+// and the parts after that read are held for it.
+func TestSpoolSpillsUnreadParts(t *testing.T) {
+	r := newSpoolRig(t, 1<<30)
+	s, err := r.rec.Open(bg, "cam", ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f := fragmentstest.NewFeeder(t, time.Now(), s.Write)
+	f.Frames(60) // fragment 0 (2 s) closes at the keyframe of frame 50
+	r.fragments(t, "cam", 1)
+	if n := r.hub.Bytes(); n != 0 {
+		t.Fatalf("the hub holds %d bytes of a stream nobody reads", n)
+	}
+	var open *fragments.LiveFragment
+	for _, lf := range r.hub.View("cam").Fragments {
+		if lf.Closed == nil {
+			open = lf
+		}
+	}
+	if open == nil || len(open.Parts) == 0 {
+		t.Fatal("no open fragment with parts")
+	}
+	var read []byte
+	for _, p := range open.Parts {
+		b, err := p.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		read = append(read, b...)
+	}
+	file, err := os.ReadFile(filepath.Join(r.dir, fmt.Sprintf("%s-%06d.data", open.Session, open.Index)))
+	if err != nil || !bytes.Equal(read, file) {
+		t.Fatalf("the spilled parts read back as %d bytes, the spool file holds %d (%v)", len(read), len(file), err)
+	}
+	f.Frames(10)
+	if n := r.hub.Bytes(); n == 0 {
+		t.Fatal("the parts written after a read are not held")
+	}
+}
+
+// A live viewer who arrives mid-fragment starts with the group of
+// pictures read back from the recording (spilled parts, and the units not
+// yet in a part): from the last keyframe, exactly the units written since,
+// while the relay caches nothing; then live units follow without a gap.
+func TestRelayStartsFromTheRecording(t *testing.T) {
+	r := newSpoolRig(t, 1<<30)
+	s, err := r.rec.Open(bg, "cam", ingest.Source{Kind: "test"}, fragmentstest.Tracks(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var since []fragments.Unit // video units since the last keyframe
+	f := fragmentstest.NewFeeder(t, time.Now(), func(u fragments.Unit) {
+		if u.Track == 0 {
+			if h264.IsRandomAccess(u.Data) {
+				since = since[:0]
+			}
+			since = append(since, u)
+		}
+		s.Write(u)
+	})
+	for _, n := range []int{37, 1, 13, 21} { // keyframes every 25 frames; 2-s fragments; 200-ms parts
+		f.Frames(n)
+		sub, err := r.relay.Subscribe("cam")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []relay.Event
+		for len(got) < len(since) {
+			ctx, cancel := context.WithTimeout(bg, time.Second)
+			ev, err := sub.Next(ctx)
+			cancel()
+			if err != nil {
+				t.Fatalf("after %d frames: %d of %d cached units: %v", f.Count(), len(got), len(since), err)
+			}
+			got = append(got, ev)
+		}
+		for i, ev := range got {
+			if !ev.Cached || ev.Key != (i == 0) || ev.Unit.PTS != since[i].PTS {
+				t.Fatalf("after %d frames, event %d: cached %v key %v PTS %d, want PTS %d", f.Count(), i, ev.Cached, ev.Key, ev.Unit.PTS, since[i].PTS)
+			}
+		}
+		if !h264.IsRandomAccess(got[0].Unit.Data) {
+			t.Fatalf("after %d frames: the first unit is not a keyframe", f.Count())
+		}
+		if n := r.relay.CachedBytes(); n != 0 {
+			t.Fatalf("the relay caches %d bytes of a recorded stream", n)
+		}
+		f.Frames(1)
+		ctx, cancel := context.WithTimeout(bg, time.Second)
+		for {
+			ev, err := sub.Next(ctx)
+			if err != nil {
+				t.Fatalf("the next live unit: %v", err)
+			}
+			if ev.Unit.Track == 0 {
+				if ev.Cached || ev.Unit.PTS != since[len(since)-1].PTS {
+					t.Fatalf("the next live unit: cached %v PTS %d, want %d", ev.Cached, ev.Unit.PTS, since[len(since)-1].PTS)
+				}
+				break
+			}
+		}
+		cancel()
+		sub.Close()
+	}
 }

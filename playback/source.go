@@ -289,10 +289,11 @@ func (s *Source) Init(ctx context.Context, stream string, f Fragment) ([]byte, e
 // appendLive appends a live fragment's parts to dst when all are held.
 func appendLive(dst []byte, lf *fragments.LiveFragment) ([]byte, bool) {
 	for _, p := range lf.Parts {
-		if p.Bytes == nil {
+		b, err := p.Data()
+		if err != nil {
 			return nil, false
 		}
-		dst = append(dst, p.Bytes...)
+		dst = append(dst, b...)
 	}
 	return dst, len(lf.Parts) > 0
 }

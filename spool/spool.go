@@ -699,6 +699,23 @@ func (w *Writer) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// At reads the writer's file back (its entry's, once committed) by
+// path: each read opens it, so that nothing is kept open; reads fail with
+// fs.ErrNotExist once the entry is removed.
+func (w *Writer) At() io.ReaderAt { return FileAt(w.s.path(w.name, ".data")) }
+
+// FileAt reads the file at its path, opening it for each read.
+type FileAt string
+
+func (p FileAt) ReadAt(b []byte, off int64) (int, error) {
+	f, err := os.Open(string(p))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	return f.ReadAt(b, off)
+}
+
 // Size is what was written.
 func (w *Writer) Size() int64 { return w.n }
 

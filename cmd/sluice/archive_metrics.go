@@ -16,8 +16,8 @@ func liveMemoryMetrics(hub *fragments.Hub, rel *relay.Relay) []prometheus.Collec
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 { return float64(v()) })
 	}
 	return []prometheus.Collector{
-		gauge("sluice_live_edge_bytes", "Media bytes the live edge holds in memory (the open fragments' parts, and the newest closed ones of watched streams).", hub.Bytes),
-		gauge("sluice_relay_cached_bytes", "Bytes of the groups of pictures cached for new WebRTC viewers, all streams together.", rel.CachedBytes),
+		gauge("sluice_live_edge_bytes", "Media bytes the live edge holds in memory (the open fragments' parts of streams read in the last minute, or not spooled, and the newest closed ones of watched streams).", hub.Bytes),
+		gauge("sluice_relay_cached_bytes", "Bytes of the groups of pictures cached for new WebRTC viewers of mirrored streams, all streams together (recorded streams cache none).", rel.CachedBytes),
 		gauge("sluice_relay_cache_max_bytes", "The bound of those caches (--live-cache-max-bytes).", rel.CacheLimit),
 	}
 }

@@ -39,3 +39,6 @@ func (f *Feeder) Frames(n int) {
 		f.frame++
 	}
 }
+
+// Count is the number of video frames written so far.
+func (f *Feeder) Count() int { return f.frame }

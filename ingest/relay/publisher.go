@@ -25,6 +25,8 @@ type Publisher struct {
 	sawVideo bool
 	reorder  bool // video units came out of presentation order (B-frames)
 
+	src GOPSource // gives the group of pictures instead of gop; set before the first Write
+
 	reqMu     sync.Mutex
 	requester func()
 	lastReq   time.Time
@@ -64,7 +66,9 @@ func (p *Publisher) Write(u fragments.Unit) {
 		if key {
 			u.Data = p.params.complete(u.Data)
 		}
-		p.cache(u, key)
+		if p.src == nil {
+			p.cache(u, key)
+		}
 	}
 	for s := range st.subs {
 		if s.push(u, isVideo, key) {
@@ -113,6 +117,49 @@ func (p *Publisher) drop(keep int) {
 	p.gop = p.gop[:keep]
 	p.gopBytes -= n
 	p.r.cached.Add(-int64(n))
+}
+
+// A GOPSource gives a new subscription the group of pictures of a
+// publisher that does not cache it: package ingest reads it back from the
+// recording (its parts, in memory or spilled to the spool), so that a
+// stream's pictures are not held twice.
+type GOPSource interface {
+	// GOP calls fn with the video units from the last keyframe on (none
+	// when there is no keyframe to start at), as they were written to the
+	// Publisher: no Write may run until fn returns. fn takes the relay's
+	// locks: GOP must not be called with them held.
+	GOP(fn func(units []fragments.Unit))
+}
+
+// SetGOPSource makes the publisher take the group of pictures that new
+// subscriptions start with from src, instead of caching it. Call it
+// before the first Write.
+func (p *Publisher) SetGOPSource(src GOPSource) {
+	if p == nil {
+		return
+	}
+	p.st.mu.Lock()
+	p.src = src
+	p.st.mu.Unlock()
+}
+
+// bound applies the publisher's bounds to a group of pictures from its
+// GOPSource: past Config.GOPUnits or GOPBytes only the keyframe is sent,
+// as for a cached one; the keyframe gets the parameter sets. Called with
+// st.mu held.
+func (p *Publisher) bound(units []fragments.Unit) []fragments.Unit {
+	if len(units) == 0 {
+		return nil
+	}
+	n := 0
+	for _, u := range units {
+		n += unitBytes(u)
+	}
+	if len(units) > p.r.cfg.GOPUnits || n > p.r.cfg.GOPBytes {
+		units = units[:1]
+	}
+	units[0].Data = p.params.complete(units[0].Data)
+	return units
 }
 
 // SetKeyframeRequester sets the function that asks the source for a

@@ -99,6 +99,35 @@ func (r *Relay) Subscribe(name string) (*Subscription, error) {
 // only a stream published on this relay (package edge feeds other nodes
 // from it).
 func (r *Relay) SubscribeHere(name string) (*Subscription, error) {
+	if src := r.source(name); src != nil {
+		var s *Subscription
+		var err error
+		src.GOP(func(units []fragments.Unit) { s, err = r.subscribe(name, src, units) })
+		return s, err
+	}
+	return r.subscribe(name, nil, nil)
+}
+
+// source returns the GOPSource of stream name's publisher, if it has one.
+func (r *Relay) source(name string) GOPSource {
+	r.mu.Lock()
+	st := r.streams[name]
+	r.mu.Unlock()
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.pub == nil {
+		return nil
+	}
+	return st.pub.src
+}
+
+// subscribe adds a subscription to stream name, starting with the
+// publisher's group of pictures: units, from src, when the publisher is
+// still the one src serves; else its cache.
+func (r *Relay) subscribe(name string, src GOPSource, units []fragments.Unit) (*Subscription, error) {
 	r.mu.Lock()
 	st := r.streams[name]
 	if st == nil {
@@ -112,15 +141,22 @@ func (r *Relay) SubscribeHere(name string) (*Subscription, error) {
 		st.mu.Unlock()
 		return nil, ErrNotLive
 	}
-	s := newSubscription(r, st, r.cfg.QueueUnits+len(p.gop))
+	cached := p.gop
+	if p.gopFull && len(cached) > 1 {
+		cached = cached[:1]
+	}
+	if p.src != nil {
+		cached = nil
+		if p.src == src {
+			cached = p.bound(units)
+		}
+	}
+	s := newSubscription(r, st, r.cfg.QueueUnits+len(cached))
 	s.tracks = p.currentTracks()
 	s.video, s.pub = p.video, p
-	needKey := p.video >= 0 && len(p.gop) == 0
+	needKey := p.video >= 0 && len(cached) == 0
 	s.waitKey = needKey
-	for i, u := range p.gop {
-		if i > 0 && p.gopFull {
-			break
-		}
+	for i, u := range cached {
 		s.q = append(s.q, Event{Kind: KindUnit, Unit: u, Cached: true, Key: i == 0})
 	}
 	st.subs[s] = struct{}{}

@@ -360,3 +360,71 @@ func TestRewindAndReorder(t *testing.T) {
 		t.Fatalf("the old session's requester was asked %d times", asked.Load())
 	}
 }
+
+// gopSource serves the units written to it since the last keyframe, as
+// package ingest reads them back from the recording (without parameter
+// sets: the relay adds them to the keyframe).
+type gopSource struct {
+	mu    sync.Mutex
+	units []fragments.Unit
+}
+
+func (g *gopSource) write(p *relay.Publisher, u fragments.Unit) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	p.Write(u)
+	if isIDR(u) {
+		g.units = g.units[:0]
+	}
+	var nalus [][]byte
+	for _, n := range u.Data {
+		if typ := h264.NALUType(n[0] & 0x1f); typ != h264.NALUTypeSPS && typ != h264.NALUTypePPS {
+			nalus = append(nalus, n)
+		}
+	}
+	u.Data = nalus
+	g.units = append(g.units, u)
+}
+
+func (g *gopSource) GOP(fn func([]fragments.Unit)) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	fn(append([]fragments.Unit(nil), g.units...))
+}
+
+// A publisher with a GOPSource caches nothing: a subscription starts with
+// the source's units (the keyframe with the parameter sets seen in band),
+// within the same bounds as a cache.
+func TestGOPSource(t *testing.T) {
+	aus := fragmentstest.Video(t)
+	for _, bound := range []int{0, 4} {
+		r := relay.NewWithConfig(relay.Config{GOPUnits: bound})
+		p := r.Publish("cam", tracks[:1])
+		g := &gopSource{}
+		p.SetGOPSource(g)
+		for i := range 35 {
+			g.write(p, video(i, aus))
+		}
+		if n := r.CachedBytes(); n != 0 {
+			t.Fatalf("a publisher with a GOPSource caches %d bytes", n)
+		}
+		s, err := r.Subscribe("cam")
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs := pending(s)
+		want := 10 // since the keyframe at 25
+		if bound > 0 {
+			want = 1
+		}
+		if len(evs) != want || !isIDR(evs[0].Unit) || !hasParams(evs[0].Unit) || evs[0].Unit.PTS != 25*3600 {
+			t.Fatalf("GOPUnits %d: %d events, want %d from the keyframe at 25 with its parameter sets", bound, len(evs), want)
+		}
+		g.write(p, video(35, aus))
+		if ev := next(t, s); ev.Cached || ev.Unit.PTS != 35*3600 {
+			t.Fatalf("the live unit after the source's: %+v", ev)
+		}
+		s.Close()
+		p.Close()
+	}
+}

@@ -111,7 +111,7 @@ func (s *Server) buildLive(st *liveState, v fragments.View, nums []*liveNum, nex
 func liveParts(lf *fragments.LiveFragment, n *liveNum) []part {
 	out := make([]part, 0, len(lf.Parts))
 	for j, p := range lf.Parts {
-		if p.Bytes == nil || j >= len(n.parts) {
+		if !p.Held() || j >= len(n.parts) {
 			return nil
 		}
 		out = append(out, part{Duration: p.Duration, URI: fmt.Sprintf("part.mp4?id=%d", n.parts[j]), Independent: p.Independent})

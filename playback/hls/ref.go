@@ -169,19 +169,22 @@ func (s *Server) init(ctx context.Context, stream string, l located) ([]byte, er
 
 // liveMedia concatenates a live fragment's parts when all are held.
 func liveMedia(lf *fragments.LiveFragment) ([]byte, bool) {
-	n := 0
-	for _, p := range lf.Parts {
-		if p.Bytes == nil {
-			return nil, false
-		}
-		n += len(p.Bytes)
-	}
 	if len(lf.Parts) == 0 {
 		return nil, false
 	}
+	datas := make([][]byte, len(lf.Parts))
+	n := 0
+	for i, p := range lf.Parts {
+		d, err := p.Data()
+		if err != nil {
+			return nil, false
+		}
+		datas[i] = d
+		n += len(d)
+	}
 	b := make([]byte, 0, n)
-	for _, p := range lf.Parts {
-		b = append(b, p.Bytes...)
+	for _, d := range datas {
+		b = append(b, d...)
 	}
 	return b, true
 }

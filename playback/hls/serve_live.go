@@ -160,8 +160,10 @@ func (s *Server) livePart(ctx context.Context, stream, idStr string) ([]byte, er
 		st.number(v, s.cfg.Now())
 		loc, ok, hinted := st.part(id)
 		if ok {
-			if lf, ok := s.src.LiveFragment(stream, loc.frag.session, loc.frag.index); ok && loc.part < len(lf.Parts) && lf.Parts[loc.part].Bytes != nil {
-				return lf.Parts[loc.part].Bytes, nil
+			if lf, ok := s.src.LiveFragment(stream, loc.frag.session, loc.frag.index); ok && loc.part < len(lf.Parts) {
+				if b, err := lf.Parts[loc.part].Data(); err == nil {
+					return b, nil
+				}
 			}
 			return nil, errorf(http.StatusNotFound, "part %d of %s is no longer held (load its segment)", id, stream)
 		}
