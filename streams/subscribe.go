@@ -2,6 +2,7 @@ package streams
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -14,6 +15,10 @@ const (
 	// idleEventEvery is how often an idle subscription sends an empty event,
 	// so that the client sees the session alive and its position current.
 	idleEventEvery = 5 * time.Second
+	// consumerIdleExpiry: a subscription's JetStream consumer left behind
+	// (its node died before deleting it) is removed by the server after
+	// this long without a pull.
+	consumerIdleExpiry = 10 * time.Second
 )
 
 // Subscription is a claimed SubscribeToShard session. Run it once.
@@ -104,6 +109,11 @@ func (s *Subscription) Run(ctx context.Context, emit func(ShardEvent) error) err
 	cfg := jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy,
 		OptStartSeq:   s.start.Pos.seq,
+		// Deleted when Run returns; should that fail (the node died), the
+		// server removes it after this long without a pull, not after the
+		// library's 5 minutes: a client that subscribes again and again
+		// must not run the stream's consumers out.
+		InactiveThreshold: consumerIdleExpiry,
 	}
 	// cur is where the next record is: past every message consumed, and
 	// past the records of the start message before the start position.
@@ -125,7 +135,16 @@ func (s *Subscription) Run(ctx context.Context, emit func(ShardEvent) error) err
 	if err != nil {
 		return errf(ErrUnavailable, "subscribing to %s: %v", shardID(s.shard), err)
 	}
-	defer cctx.Stop()
+	defer func() {
+		cctx.Stop()
+		if info := cons.CachedInfo(); info != nil {
+			dctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+			if err := c.js.DeleteConsumer(dctx, c.jsStreamName(s.streamID, s.shard), info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+				c.log.Debug("removing a subscription's consumer; the server expires it", "stream", s.streamName, "shard", s.shard, "err", err)
+			}
+			cancel()
+		}
+	}()
 
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
@@ -176,11 +195,12 @@ func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg, c
 	cc := c.lookup(s.streamName)
 	enc := "NONE"
 	var endSeq uint64
+	var endSub int
 	closed := false
 	if cc != nil {
 		enc = cc.meta.EncryptionType
 		if sh := cc.meta.shard(s.shard); sh != nil && sh.Closed {
-			closed, endSeq = true, sh.EndSeq
+			closed, endSeq, endSub = true, sh.EndSeq, sh.EndSub
 		}
 	}
 	ev := ShardEvent{Records: []Record{}}
@@ -234,6 +254,12 @@ func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg, c
 	ev.ContinuationSequenceNumber = s.continuation(cur)
 	if n := len(ev.Records); n > 0 {
 		ev.ContinuationSequenceNumber = ev.Records[n-1].SequenceNumber
+	} else if closed && cur.seq > endSeq {
+		// Nothing new, past the shard's end: resume at its last record.
+		ev.ContinuationSequenceNumber = formatSeq(s.shard, pos{endSeq, endSub})
+	}
+	if closed && cur.seq > endSeq {
+		pending = 0 // what follows in JetStream is not the shard's
 	}
 	if pending > 0 {
 		ev.MillisBehindLatest = max(c.cfg.Now().Sub(lastTime), 0).Milliseconds()
@@ -256,12 +282,17 @@ func (s *Subscription) finishIfEnded(ctx context.Context, cur pos, emit func(Sha
 		return true, nil // consumer deregistered
 	}
 	sh := cc.meta.shard(s.shard)
-	if sh == nil || !sh.Closed || cur.seq <= sh.EndSeq {
+	if sh == nil || !pastEnd(sh, cur) {
 		return false, nil
 	}
-	return true, emit(ShardEvent{
-		Records:                    []Record{},
-		ContinuationSequenceNumber: formatSeq(s.shard, pos{sh.EndSeq, sh.EndSub}),
-		ChildShards:                childShards(cc.meta, s.shard),
-	})
+	// As AWS: the last event of a closed shard has no continuation
+	// sequence number (KCLs take its absence, with ChildShards, as the
+	// shard's end) and is not behind.
+	return true, emit(ShardEvent{Records: []Record{}, ChildShards: childShards(cc.meta, s.shard)})
+}
+
+// pastEnd reports whether the next record at cur lies past a closed
+// shard's last record.
+func pastEnd(sh *shardMeta, cur pos) bool {
+	return sh.Closed && (cur.seq > sh.EndSeq || cur.seq == sh.EndSeq && cur.sub > sh.EndSub)
 }

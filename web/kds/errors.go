@@ -23,6 +23,9 @@ const (
 	errExpiredToken  = "ExpiredNextTokenException"
 	errAccessDenied  = "AccessDeniedException"
 	errInternal      = "InternalFailure"
+	// errInternalFailureEvent is the name of the internal failure inside a
+	// SubscribeToShard event stream (a member of its union, not an error).
+	errInternalFailureEvent = "InternalFailureException"
 )
 
 // errorTable is the one mapping from failures to AWS error names and HTTP

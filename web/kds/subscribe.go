@@ -2,6 +2,7 @@ package kds
 
 import (
 	"context"
+	"net/http"
 	"strings"
 
 	"github.com/sluice-dev/sluice/streams"
@@ -33,7 +34,7 @@ func (in *subscribeInput) validate(v *validator) {
 // subscribeEvent is the payload of a SubscribeToShardEvent message.
 type subscribeEvent struct {
 	Records                    []recordOut     `json:"Records"`
-	ContinuationSequenceNumber string          `json:"ContinuationSequenceNumber"`
+	ContinuationSequenceNumber string          `json:"ContinuationSequenceNumber,omitempty"`
 	MillisBehindLatest         int64           `json:"MillisBehindLatest"`
 	ChildShards                []childShardOut `json:"ChildShards,omitempty"`
 }
@@ -91,6 +92,12 @@ func (h *Handler) subscribeToShard(ctx context.Context, ex *exchange, in *subscr
 		return nil // ended, or the client or the server went away
 	}
 	ae := toAPIError(err)
+	if ae.Name != errNotFound && ae.Name != errInUse {
+		// Inside the event stream only the exceptions of the model's
+		// SubscribeToShardEventStream may come; the cause is logged, not sent.
+		h.log.Warn("subscription failed", "consumer", *in.ConsumerARN, "shard", *in.ShardID, "err", err)
+		ae = &apiError{Name: errInternalFailureEvent, Status: http.StatusInternalServerError, Msg: "Internal service failure."}
+	}
 	_ = es.exception(ae)
 	return ae
 }

@@ -102,6 +102,11 @@ func TestSubscribeToShard(t *testing.T) {
 			if !split || len(v.Value.ChildShards) != 2 || v.Value.ChildShards[0].ParentShards[0] != "shardId-000000000000" {
 				t.Fatalf("ChildShards %+v", v.Value.ChildShards)
 			}
+			// As AWS: no continuation on a closed shard's last event (KCLs
+			// read its absence as the shard's end).
+			if v.Value.ContinuationSequenceNumber != nil {
+				t.Fatalf("the last event has ContinuationSequenceNumber %s", *v.Value.ContinuationSequenceNumber)
+			}
 		}
 	}
 	if err := stream.Err(); err != nil {
