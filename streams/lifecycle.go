@@ -104,7 +104,10 @@ func (c *Core) DeleteStream(ctx context.Context, name string, enforceConsumerDel
 	if m.Status == StatusDeleting {
 		return notFound(c, name)
 	}
-	if m.Status != StatusActive {
+	// As AWS, a stream still being created can be deleted: the delete
+	// replaces the pending create (whose commit then fails its
+	// compare-and-set) and removes whatever shards it had made.
+	if m.Status != StatusActive && m.Status != StatusCreating {
 		return c.notActive(m)
 	}
 	if len(m.Consumers) > 0 && !enforceConsumerDeletion {

@@ -71,14 +71,18 @@ func SequenceAt(ref string, seq uint64) string {
 
 func shardID(index int) string { return fmt.Sprintf("shardId-%012d", index) }
 
-// parseShardID accepts the canonical "shardId-000000000003" and the bare
-// number ("000000000003", "3"), as Kinesis does.
+// parseShardID reads a shard ID as Kinesis does: the number after its
+// last "-" (the canonical "shardId-000000000003", and any text ending in
+// "-<number>": "anything-3" is shard 3), or a bare number ("3").
 func parseShardID(id string) (int, bool) {
-	num := strings.TrimPrefix(id, "shardId-")
-	if num == "" || len(num) > 12 {
+	num := id
+	if i := strings.LastIndexByte(id, '-'); i >= 0 {
+		num = id[i+1:]
+	}
+	if num == "" || len(num) > 20 || strings.TrimLeft(num, "0123456789") != "" {
 		return 0, false
 	}
-	n, err := strconv.ParseUint(num, 10, 32)
+	n, err := strconv.ParseUint(num, 10, 31)
 	if err != nil {
 		return 0, false
 	}

@@ -16,7 +16,8 @@ type action struct {
 	input reflect.Type
 }
 
-// noOutput is the output of actions without one: an empty object.
+// noOutput is the output of actions without one: an empty body (in an
+// event stream, an empty object).
 type noOutput struct{}
 
 // op adapts a typed action: decode the body into a fresh input, check it

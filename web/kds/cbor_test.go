@@ -32,6 +32,12 @@ func (e *env) rawCBOR(t testing.TB, action string, body []byte, out any) int {
 	if ct := r.Header.Get("Content-Type"); ct != cborType {
 		t.Fatalf("%s: response Content-Type %q", action, ct)
 	}
+	if out == nil {
+		if len(r.Body) != 0 {
+			t.Fatalf("%s: response %x, want an empty body", action, r.Body)
+		}
+		return r.Status
+	}
 	if err := cbor.Unmarshal(r.Body, out); err != nil {
 		t.Fatalf("%s: response %x is not CBOR: %v", action, r.Body, err)
 	}
@@ -43,9 +49,8 @@ func (e *env) rawCBOR(t testing.TB, action string, body []byte, out any) int {
 // checks the CBOR answers (byte strings, tag-1 milliseconds, CBOR errors).
 func TestCBORJavaSDK(t *testing.T) {
 	e := newEnv(t, streams.Config{}, kds.Config{})
-	var empty map[string]any
-	if st := e.rawCBOR(t, "CreateStream", indefiniteMap(t, "StreamName", "java", "ShardCount", 1), &empty); st != http.StatusOK {
-		t.Fatalf("CreateStream: %d %v", st, empty)
+	if st := e.rawCBOR(t, "CreateStream", indefiniteMap(t, "StreamName", "java", "ShardCount", 1), nil); st != http.StatusOK { // no output: an empty body, as AWS
+		t.Fatalf("CreateStream: %d", st)
 	}
 	e.waitActive(t, "java")
 

@@ -105,7 +105,7 @@ func FuzzHandler(f *testing.F) {
 		} else {
 			err = json.Unmarshal(rec.Body.Bytes(), &decoded)
 		}
-		if err != nil {
+		if err != nil && !(rec.Code == http.StatusOK && rec.Body.Len() == 0) { // an action without output: empty
 			t.Fatalf("%s: undecodable response %q: %v", name, rec.Body.Bytes(), err)
 		}
 		if rec.Code != http.StatusOK {

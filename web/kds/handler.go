@@ -213,7 +213,11 @@ func (h *Handler) serve(ex *exchange) *apiError {
 
 // write sends a response body in the exchange's encoding.
 func (h *Handler) write(ex *exchange, status int, v any) {
-	b, err := ex.codec.encode(v)
+	var b []byte
+	var err error
+	if _, empty := v.(noOutput); !empty { // as AWS: an action without output answers an empty body
+		b, err = ex.codec.encode(v)
+	}
 	if err != nil {
 		h.log.Error("encoding response", "request_id", ex.id, "action", ex.action, "err", err)
 		status = http.StatusInternalServerError
