@@ -45,7 +45,7 @@ if [ "$install" = 1 ]; then
 		apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 	fi
-	echo "== npm (test tooling: playwright-core, hls.js, dynalite; pinned by package-lock.json)"
+	echo "== npm (test tooling: playwright-core, hls.js, @aws-sdk/client-kinesis, esbuild, dynalite; pinned by package-lock.json)"
 	(cd web/browsertest && npm ci --no-audit --no-fund --loglevel=error)
 	echo "== go tools"
 	bash scripts/versitygw.sh install >/dev/null
@@ -59,7 +59,7 @@ for tool in ffmpeg ffprobe /usr/bin/aws versitygw nats-server /usr/bin/python3 /
 done
 /usr/bin/python3 -c 'import gi; gi.require_version("GstRtspServer", "1.0"); from gi.repository import GstRtspServer' 2>/dev/null ||
 	{ echo "test.sh: the GStreamer RTSP server for python3 is missing (python3-gi, gir1.2-gst-rtsp-server-1.0)" >&2; exit 1; }
-[ -d web/browsertest/node_modules/playwright-core ] && [ -d web/browsertest/node_modules/hls.js ] && [ -d web/browsertest/node_modules/dynalite ] ||
+[ -d web/browsertest/node_modules/playwright-core ] && [ -d web/browsertest/node_modules/hls.js ] && [ -d web/browsertest/node_modules/dynalite ] && [ -d web/browsertest/node_modules/esbuild ] && [ -d web/browsertest/node_modules/@aws-sdk/client-kinesis ] ||
 	{ echo "test.sh: web/browsertest/node_modules is missing (run without --no-install: npm ci)" >&2; exit 1; }
 export CI="${CI:-}" # tests fail, not skip, on a missing tool when CI is set
 

@@ -38,8 +38,11 @@ type openGuard struct {
 	publicURL  string
 	publicHost string // lower-case host of the public URL, without port
 	anyIP      bool
-	log        *slog.Logger
-	next       http.Handler
+	// allowOrigin, when set, admits state-changing requests of pages of
+	// those origins (--cors-origins: the operator's choice).
+	allowOrigin func(origin string) bool
+	log         *slog.Logger
+	next        http.Handler
 }
 
 func newOpenGuard(publicURL string, anyIP bool, log *slog.Logger, next http.Handler) *openGuard {
@@ -75,7 +78,7 @@ func (g *openGuard) refusal(r *http.Request) string {
 		return "" // reads: players of other origins may fetch /hls/ (CORS)
 	}
 	if origin := r.Header.Get("Origin"); origin != "" {
-		if !auth.SameOrigin(origin, r, g.publicURL) {
+		if !auth.SameOrigin(origin, r, g.publicURL) && (g.allowOrigin == nil || !g.allowOrigin(origin)) {
 			return fmt.Sprintf("no access keys are configured, so state-changing requests from pages of other origins (Origin %q) are refused (cross-site request protection)", truncate(origin, 128))
 		}
 		return ""

@@ -49,6 +49,12 @@ type Config struct {
 	// server deliberately open to a network: --insecure-no-auth). See
 	// openGuard for what an open server refuses.
 	OpenAnyIP bool
+	// CORSOrigins are the web origins ("https://app.example.com", or "*"
+	// for any; CheckOrigin) whose pages may call the Kinesis APIs from a
+	// browser (preflights answered, Access-Control headers sent; on an open
+	// server their state-changing requests also pass the cross-site
+	// guard). Default none.
+	CORSOrigins []string
 	// Pprof serves Go's profiler at /debug/pprof/ (for benchmarking; it
 	// exposes internals, so it is off by default).
 	Pprof bool
@@ -168,8 +174,17 @@ func New(cfg Config, deps Deps) *Server {
 		mux.Handle("GET /debug/pprof/trace", guard(cfg.Auth, "sluice:Debug", http.HandlerFunc(pprof.Trace)))
 	}
 	var h http.Handler = mux
+	var cors *apiCORS
+	if len(cfg.CORSOrigins) > 0 {
+		cors = newAPICORS(cfg.CORSOrigins, kv.Paths(), mux)
+		h = cors
+	}
 	if cfg.Auth == nil || cfg.Auth.Open() {
-		h = newOpenGuard(cfg.PublicURL, cfg.OpenAnyIP, cfg.Logger, mux)
+		g := newOpenGuard(cfg.PublicURL, cfg.OpenAnyIP, cfg.Logger, h)
+		if cors != nil {
+			g.allowOrigin = cors.allows
+		}
+		h = g
 	}
 	s.handler = newHTTPMetrics(reg).wrap(mux, h)
 	return s

@@ -15,6 +15,7 @@ import (
 
 	ingestwebrtc "github.com/sluice-dev/sluice/ingest/webrtc"
 	"github.com/sluice-dev/sluice/storage/fs"
+	"github.com/sluice-dev/sluice/web"
 
 	"github.com/sluice-dev/sluice/web/auth"
 )
@@ -57,6 +58,7 @@ type config struct {
 	SweepInterval       time.Duration
 	Cameras             stringList
 	OutboundAllow       stringList
+	CORSOrigins         stringList
 	ArchiveMode         string
 	SpoolMaxBytes       int64
 	ObjectDuration      time.Duration
@@ -133,6 +135,7 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.DurationVar(&c.FragmentMaxDuration, "fragment-max-duration", 20*time.Second, "hard cap: a fragment closes here even without a keyframe (players cannot start in the next one until its keyframe)")
 	fs.DurationVar(&c.PartDuration, "part-duration", 200*time.Millisecond, "duration of live-edge parts (LL-HLS); players hold back three parts, so 100ms lowers hls.js latency from ~0.9 s to ~0.6 s at twice the part requests")
 	fs.Var(&c.Cameras, "camera", "camera to pull, repeatable: stream=rtsp://[user:pass@]host[:port]/path, optionally ending #tcp or #udp (default: UDP, then TCP); env/YAML: space-separated or a list")
+	fs.Var(&c.CORSOrigins, "cors-origins", "web origins (scheme://host[:port], comma- or space-separated, repeatable) whose pages may call the Kinesis Data Streams and Video Streams APIs from a browser (preflights answered, Access-Control headers on every answer). Default none. An approved origin lets any page of it send requests signed with the keys it holds; \"*\" allows every origin and must be given explicitly")
 	fs.Var(&c.OutboundAllow, "outbound-allow", "network (CIDR, or an address) that pulled cameras may be connected to, repeatable; every address a camera's host resolves to is checked at each connection. Default: with access keys any address (an admin adding a camera is trusted); without keys loopback only (127.0.0.0/8, ::1), since any web page could add a camera (give 0.0.0.0/0 and ::/0 to allow all)")
 	fs.DurationVar(&c.ObjectDuration, "archive-object-duration", 0, "pack consecutive fragments of a stream into archive objects of about this duration (e.g. 60s: one PUT a minute per camera instead of one per fragment; they wait in the spool until the object is complete, and play from there meanwhile); 0 = one object per fragment")
 	fs.Int64Var(&c.LiveCacheMaxBytes, "live-cache-max-bytes", 256<<20, "bound of the groups of pictures cached in memory for new WebRTC viewers of streams mirrored from another node (a stream recorded here caches nothing: a new viewer starts from its parts), all streams together; past it a stream keeps only its last keyframe (a new viewer then waits for the next one to see smooth video)")
@@ -233,6 +236,19 @@ func (c *config) validate() []error {
 			bad("public-url", "must be an absolute http(s) URL, got %q", c.PublicURL)
 		}
 	}
+	var origins []string
+	for _, v := range c.CORSOrigins {
+		for _, o := range strings.Split(v, ",") {
+			if o = strings.TrimSpace(o); o == "" {
+				continue
+			}
+			if err := web.CheckOrigin(o); err != nil {
+				bad("cors-origins", "%v", err)
+			}
+			origins = append(origins, o)
+		}
+	}
+	c.CORSOrigins = origins
 	if c.NATSURL != "" {
 		for _, s := range strings.Split(c.NATSURL, ",") {
 			if u, err := url.Parse(strings.TrimSpace(s)); err != nil || u.Host == "" {

@@ -239,6 +239,7 @@ func serve(ctx context.Context, cfg config) error {
 		Pprof:           cfg.Pprof,
 		Auth:            verifier,
 		OpenAnyIP:       cfg.InsecureNoAuth,
+		CORSOrigins:     cfg.CORSOrigins,
 		TLS:             cfg.tlsConfig(),
 	}, web.Deps{
 		Streams: data, Video: library, Archive: archive, Lifecycle: lifecycle,

@@ -22,7 +22,8 @@ var Browsertest = filepath.Join(Root, "web", "browsertest")
 
 func RequireBrowser(t *testing.T) {
 	t.Helper()
-	for _, need := range []string{"/usr/bin/chromium", filepath.Join(Browsertest, "node_modules", "playwright-core"), filepath.Join(Browsertest, "node_modules", "hls.js")} {
+	for _, need := range []string{"/usr/bin/chromium", filepath.Join(Browsertest, "node_modules", "playwright-core"), filepath.Join(Browsertest, "node_modules", "hls.js"),
+		filepath.Join(Browsertest, "node_modules", "esbuild"), filepath.Join(Browsertest, "node_modules", "@aws-sdk", "client-kinesis")} {
 		if _, err := os.Stat(need); err != nil {
 			if os.Getenv("CI") != "" {
 				t.Fatalf("%s is required (scripts/test.sh installs chromium and runs npm ci in web/browsertest): %v", need, err)

@@ -10,10 +10,7 @@
 // hls.js; the browser is never downloaded: /usr/bin/chromium (or
 // $CHROMIUM) is launched through playwright-core. Exits 0 when it could
 // observe playback (whatever happened to it), 2 on a setup failure.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { withChromium } from './chromium.mjs';
 
 function args() {
   const out = { seconds: 10 };
@@ -31,51 +28,40 @@ function args() {
 }
 
 const opts = args();
-const profile = mkdtempSync(join(tmpdir(), 'sluice-chromium-'));
-let ctx;
 try {
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required'],
-  });
-  const page = ctx.pages()[0] || await ctx.newPage();
-  const consoleErrors = [];
-  page.on('pageerror', e => consoleErrors.push(String(e)));
-  const consoleLog = [];
-  if (opts.debug === '1') page.on('console', m => { if (consoleLog.length < 400) consoleLog.push(m.text().slice(0, 300)); });
-  const url = opts.page + (opts.page.includes('?') ? '&' : '?') + 'src=' + encodeURIComponent(opts.src) + (opts.debug === '1' ? '&debug=1' : '');
-  await page.goto(url, { waitUntil: 'load', timeout: 15000 });
-  const samples = [];
-  const t0 = Date.now();
-  for (let i = 0; i < opts.seconds * 4 && Date.now() - t0 < opts.seconds * 1000 + 5000; i++) {
-    await page.waitForTimeout(250);
-    const s = await page.evaluate(() => {
+  await withChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    '--autoplay-policy=no-user-gesture-required'], async page => {
+    const consoleErrors = [];
+    page.on('pageerror', e => consoleErrors.push(String(e)));
+    const consoleLog = [];
+    if (opts.debug === '1') page.on('console', m => { if (consoleLog.length < 400) consoleLog.push(m.text().slice(0, 300)); });
+    const url = opts.page + (opts.page.includes('?') ? '&' : '?') + 'src=' + encodeURIComponent(opts.src) + (opts.debug === '1' ? '&debug=1' : '');
+    await page.goto(url, { waitUntil: 'load', timeout: 15000 });
+    const samples = [];
+    const t0 = Date.now();
+    for (let i = 0; i < opts.seconds * 4 && Date.now() - t0 < opts.seconds * 1000 + 5000; i++) {
+      await page.waitForTimeout(250);
+      const s = await page.evaluate(() => {
+        const v = document.getElementById('v');
+        const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : { totalVideoFrames: 0 };
+        return { currentTime: v.currentTime, frames: q.totalVideoFrames, fatal: window.state.fatal };
+      });
+      samples.push({ t: Date.now() - t0, currentTime: s.currentTime, frames: s.frames });
+      if (s.fatal) break;
+    }
+    const end = await page.evaluate(() => {
       const v = document.getElementById('v');
       const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : { totalVideoFrames: 0 };
-      return { currentTime: v.currentTime, frames: q.totalVideoFrames, fatal: window.state.fatal };
-    });
-    samples.push({ t: Date.now() - t0, currentTime: s.currentTime, frames: s.frames });
-    if (s.fatal) break;
-  }
-  const end = await page.evaluate(() => {
-    const v = document.getElementById('v');
-    const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : { totalVideoFrames: 0 };
-    return { currentTime: v.currentTime, totalVideoFrames: q.totalVideoFrames, errors: window.state.errors,
-      fatal: window.state.fatal, levels: window.state.levels, events: window.state.events,
-      latency: window.hls ? window.hls.latency : null };
+      return { currentTime: v.currentTime, totalVideoFrames: q.totalVideoFrames, errors: window.state.errors,
+        fatal: window.state.fatal, levels: window.state.levels, events: window.state.events,
+        latency: window.hls ? window.hls.latency : null };
   });
   for (const e of consoleErrors) end.errors.push({ type: 'pageerror', details: e, fatal: true });
   end.fatal = end.fatal || consoleErrors.length > 0;
   if (opts.debug === '1') end.console = consoleLog;
   console.log(JSON.stringify({ samples, ...end }));
+  });
 } catch (e) {
   console.error('play.mjs: ' + (e && e.stack || e));
   process.exitCode = 2;
-} finally {
-  if (ctx) await ctx.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
 }
