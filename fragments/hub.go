@@ -1,6 +1,7 @@
 package fragments
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -219,8 +220,12 @@ func (h *Hub) View(stream string) View {
 		h.onView(stream)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	s := h.stream(stream)
+	if !s.watched() {
+		s.readAt = time.Now()
+		h.unspill(s) // unlocks and locks h.mu again
+	}
+	defer h.mu.Unlock()
 	s.readAt = time.Now()
 	frags := make([]*LiveFragment, len(s.frags))
 	for i, f := range s.frags {
@@ -229,6 +234,55 @@ func (h *Hub) View(stream string) View {
 		frags[i] = &c
 	}
 	return View{Live: s.live, Session: s.session, Since: s.since, Fragments: frags, Updated: s.changed}
+}
+
+// unspill reads back into memory the spilled parts of a stream that was
+// not read until now, as it becomes read: its spool files go away soon
+// after their fragments close (uploaded), while LL-HLS players go on
+// loading those parts for a while. A part that cannot be read back any
+// more is no longer held (players load its segment from the archive).
+// Called with h.mu held; it releases h.mu while it reads.
+func (h *Hub) unspill(s *liveStream) {
+	type spilled struct {
+		f *LiveFragment
+		p *Part
+	}
+	var todo []spilled
+	for _, f := range s.frags {
+		for _, p := range f.Parts {
+			if p.Bytes == nil && p.Spill != nil {
+				todo = append(todo, spilled{f, p})
+			}
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	h.mu.Unlock()
+	read := make(map[*Part]*Part, len(todo))
+	for _, t := range todo {
+		c := *t.p
+		c.Bytes, _ = t.p.Data()
+		if c.Bytes == nil {
+			c.Spill = nil
+		}
+		read[t.p] = &c
+	}
+	h.mu.Lock()
+	for _, f := range s.frags {
+		var parts []*Part // a new slice: Views share the old one
+		for i, p := range f.Parts {
+			if r, ok := read[p]; ok {
+				if parts == nil {
+					parts = slices.Clone(f.Parts)
+				}
+				parts[i] = r
+			}
+		}
+		if parts != nil {
+			f.Parts = parts
+		}
+	}
 }
 
 // Bytes is what the hub holds of media in memory now: the part bytes of

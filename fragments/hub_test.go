@@ -2,8 +2,6 @@ package fragments
 
 import (
 	"bytes"
-	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,52 +11,52 @@ import (
 )
 
 // TestHubSpilledParts: a spilled part of a stream nobody reads is not
-// held in memory but read back from its spill; once the stream is read,
-// the next parts are held; a part whose spill is gone is no longer held
-// for readers, and an indexed fragment's parts are forgotten.
+// held in memory; when the stream is first read, its spilled parts are
+// read back into memory (their spool file goes away soon after their
+// fragment closes, while players still load them), and the next parts
+// are held; a part whose file is already gone is no longer held; an
+// indexed fragment's parts are forgotten.
 func TestHubSpilledParts(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "frag.data")
+	dir := t.TempDir()
 	data := bytes.Repeat([]byte("0123456789"), 100)
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
+	for _, name := range []string{"cam.data", "gone.data"} {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	h := NewHub(0)
 	init := &Init{ID: "i"}
-	part := func(j int) *Part {
+	part := func(file string, j int) *Part {
 		return &Part{Session: "s", Fragment: 0, Index: j, Init: init, Bytes: data[j*100 : (j+1)*100],
-			Spill: &Spill{R: spool.FileAt(path), Off: int64(j * 100), N: 100}, Duration: 200 * time.Millisecond, Independent: j == 0}
+			Spill: &Spill{R: spool.FileAt(filepath.Join(dir, file)), Off: int64(j * 100), N: 100}, Duration: 200 * time.Millisecond, Independent: j == 0}
 	}
-	h.AddPart("cam", part(0))
-	h.AddPart("cam", part(1))
+	h.AddPart("cam", part("cam.data", 0))
+	h.AddPart("cam", part("cam.data", 1))
+	h.AddPart("gone", part("gone.data", 0))
 	if n := h.Bytes(); n != 0 {
-		t.Fatalf("the hub holds %d bytes of an unread stream's spilled parts", n)
+		t.Fatalf("the hub holds %d bytes of unread streams' spilled parts", n)
 	}
 	v := h.View("cam") // the stream is read from now on
 	for j, p := range v.Fragments[0].Parts {
-		if p.Bytes != nil {
-			t.Fatalf("part %d held in memory before the stream was read", j)
-		}
-		b, err := p.Data()
-		if err != nil || !bytes.Equal(b, data[j*100:(j+1)*100]) {
-			t.Fatalf("part %d read back: %q, %v", j, b, err)
+		if !bytes.Equal(p.Bytes, data[j*100:(j+1)*100]) {
+			t.Fatalf("part %d not read back into memory at the first read: %q", j, p.Bytes)
 		}
 	}
-	h.AddPart("cam", part(2))
-	if n := h.Bytes(); n != 100 {
-		t.Fatalf("the hub holds %d bytes after a part of a read stream, want 100", n)
+	h.AddPart("cam", part("cam.data", 2))
+	if n := h.Bytes(); n != 300 {
+		t.Fatalf("the hub holds %d bytes of a read stream, want 300", n)
 	}
 	// A part without a spill is always held.
 	h.AddPart("other", &Part{Session: "s", Init: init, Bytes: data[:7]})
-	if n := h.Bytes(); n != 107 {
-		t.Fatalf("the hub holds %d bytes, want 107", n)
+	if n := h.Bytes(); n != 307 {
+		t.Fatalf("the hub holds %d bytes, want 307", n)
 	}
-	// The spill file is gone (uploaded and removed): not held any more.
-	if err := os.Remove(path); err != nil {
+	// The spill file is gone before the first read (uploaded and removed).
+	if err := os.Remove(filepath.Join(dir, "gone.data")); err != nil {
 		t.Fatal(err)
 	}
-	p := h.View("cam").Fragments[0].Parts[0]
-	if _, err := p.Data(); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("reading a part whose spill is gone: %v", err)
+	if p := h.View("gone").Fragments[0].Parts[0]; p.Held() {
+		t.Fatalf("a part whose spill is gone is held: %+v", p)
 	}
 	h.CloseFragment("cam", &Fragment{Session: "s", Index: 0, Init: init, Duration: 600 * time.Millisecond})
 	h.Indexed("cam", "s", 0, "n")

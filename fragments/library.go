@@ -49,6 +49,8 @@ type LibraryConfig struct {
 // hour to 10 years, no throughput limits. Callers add their own fields.
 func CoreConfig(base streams.Config) streams.Config {
 	base.Namespace = "kvs"
+	base.ShortSequenceNumbers = true // fragment numbers keep their form
+	base.RefuseDeleteCreating = true // as Kinesis Video Streams
 	base.MaxNameLength = 256
 	base.MinRetentionHours = 1
 	base.MaxRetentionHours = MaxRetentionHours

@@ -58,6 +58,16 @@ type Config struct {
 	// MaxOnDemandStreams is the on-demand stream limit. Default 50.
 	MaxOnDemandStreams int
 
+	// RefuseDeleteCreating: DeleteStream of a stream still CREATING is
+	// refused (ResourceInUse), as Kinesis Video Streams does; Data
+	// Streams deletes it.
+	RefuseDeleteCreating bool
+
+	// ShortSequenceNumbers writes the 37-digit sequence numbers of
+	// earlier versions instead of AWS's 56 digits (both are always read):
+	// the video index uses them, so that fragment numbers keep their form.
+	ShortSequenceNumbers bool
+
 	// IteratorTTL is how long a shard iterator stays valid. Default 5 minutes.
 	IteratorTTL time.Duration
 	// SubscriptionTTL is how long one SubscribeToShard call lasts. Default 5 minutes.

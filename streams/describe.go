@@ -61,7 +61,7 @@ func (c *Core) snapshot(m *streamMeta) Stream {
 		s.EncryptionType = "NONE"
 	}
 	for _, sh := range m.Shards {
-		s.Shards = append(s.Shards, toShard(sh))
+		s.Shards = append(s.Shards, c.toShard(m, sh))
 	}
 	for _, cm := range m.Consumers {
 		s.Consumers = append(s.Consumers, c.toConsumer(m, cm))
@@ -69,12 +69,12 @@ func (c *Core) snapshot(m *streamMeta) Stream {
 	return s
 }
 
-func toShard(sh shardMeta) Shard {
+func (c *Core) toShard(m *streamMeta, sh shardMeta) Shard {
 	out := Shard{
 		ID:                     shardID(sh.Index),
 		StartingHashKey:        sh.Start,
 		EndingHashKey:          sh.End,
-		StartingSequenceNumber: formatSeq(sh.Index, pos{}),
+		StartingSequenceNumber: c.seqNum(m.ID, sh.Index, pos{}),
 		CreatedAt:              sh.CreatedAt,
 		ClosedAt:               sh.ClosedAt,
 	}
@@ -85,7 +85,7 @@ func toShard(sh shardMeta) Shard {
 		out.AdjacentParentID = shardID(sh.AdjacentParent)
 	}
 	if sh.Closed {
-		out.EndingSequenceNumber = formatSeq(sh.Index, pos{sh.EndSeq, sh.EndSub})
+		out.EndingSequenceNumber = c.seqNum(m.ID, sh.Index, pos{sh.EndSeq, sh.EndSub})
 	}
 	return out
 }

@@ -231,7 +231,7 @@ func (c *Core) readShard(ctx context.Context, m *streamMeta, sh *shardMeta, it i
 					return
 				}
 				p.records = append(p.records, Record{
-					SequenceNumber: formatSeq(sh.Index, pos{msg.Sequence, i}),
+					SequenceNumber: c.seqNum(m.ID, sh.Index, pos{msg.Sequence, i}),
 					ArrivalTime:    msg.Time,
 					Data:           data,
 					PartitionKey:   pk,
@@ -292,5 +292,5 @@ func (c *Core) ShardRange(ctx context.Context, name, shardIDStr string) (first, 
 	if st.Msgs == 0 {
 		return "", "", false, nil
 	}
-	return formatSeq(sh.Index, pos{seq: st.FirstSeq}), formatSeq(sh.Index, pos{seq: st.LastSeq}), true, nil
+	return c.seqNum(cc.meta.ID, sh.Index, pos{seq: st.FirstSeq}), c.seqNum(cc.meta.ID, sh.Index, pos{seq: st.LastSeq}), true, nil
 }

@@ -1,6 +1,7 @@
 package streams
 
 import (
+	"math/big"
 	"testing"
 	"time"
 )
@@ -60,18 +61,34 @@ func TestParseHashKey(t *testing.T) {
 }
 
 func TestSequenceNumbers(t *testing.T) {
-	s := formatSeq(12, pos{345, 7})
-	sh, p, ok := parseSeq(s)
-	if !ok || sh != 12 || p != (pos{345, 7}) {
-		t.Fatalf("parseSeq(%s) = %d %v %v", s, sh, p, ok)
+	id := "c328bff54159"
+	s := formatSeq(streamNumber(id), 12, pos{345, 7})
+	sp, ok := readSeq(s)
+	if len(s) != 56 || !ok || !sp.long || sp.stream != 0xc328bff54159 || sp.shard != 12 || sp.pos != (pos{345, 7}) {
+		t.Fatalf("readSeq(%s) = %+v %v", s, sp, ok)
 	}
-	ordered := []string{formatSeq(0, pos{9, 499}), formatSeq(0, pos{10, 0}), formatSeq(0, pos{10, 1}), formatSeq(0, pos{1 << 40, 0}), formatSeq(1, pos{})}
+	// The 37 digits of earlier versions are still read.
+	if sh, p, ok := parseSeq("4900000000010000000000000000000300001"); !ok || sh != 1 || p != (pos{3, 1}) {
+		t.Fatalf("short form: %d %v %v", sh, p, ok)
+	}
+	if SequenceAt(s, 9) != formatSeq(streamNumber(id), 12, pos{9, 0}) || SequenceAt("4900000000010000000000000000000300001", 9) != formatShortSeq(1, pos{9, 0}) {
+		t.Fatal("SequenceAt does not keep its reference's form")
+	}
+	max := formatSeq(streamNumber("ffffffffffff"), 1<<31-1, pos{^uint64(0), maxSub})
+	if len(max) != 56 || streamNumber("not-hex") >= 1_000_000_000_000_000 {
+		t.Fatalf("the widest sequence number has %d digits", len(max))
+	}
+	n := streamNumber(id)
+	ordered := []string{formatShortSeq(0, pos{1 << 40, 0}), formatSeq(n, 0, pos{9, 499}), formatSeq(n, 0, pos{10, 0}), formatSeq(n, 0, pos{10, 1}), formatSeq(n, 0, pos{1 << 40, 0}), formatSeq(n, 1, pos{})}
 	for i := 1; i < len(ordered); i++ {
-		if ordered[i-1] >= ordered[i] {
+		a, _ := new(big.Int).SetString(ordered[i-1], 10)
+		b, _ := new(big.Int).SetString(ordered[i], 10)
+		if a.Cmp(b) >= 0 || len(ordered[i-1]) == len(ordered[i]) && ordered[i-1] >= ordered[i] {
 			t.Fatalf("%s does not sort before %s", ordered[i-1], ordered[i])
 		}
 	}
-	for _, bad := range []string{"", "1", "4800000000000000000000000000000000001", formatSeq(1, pos{1, 0}) + "0", "49x0000000000000000000000000000000000"} {
+	for _, bad := range []string{"", "1", "4800000000000000000000000000000000001", formatSeq(n, 1, pos{1, 0}) + "0", "49x0000000000000000000000000000000000",
+		"492" + formatSeq(n, 1, pos{})[3:], formatShortSeq(1, pos{1, 0}) + "0"} {
 		if _, _, ok := parseSeq(bad); ok {
 			t.Errorf("parseSeq(%q) accepted", bad)
 		}

@@ -104,10 +104,11 @@ func (c *Core) DeleteStream(ctx context.Context, name string, enforceConsumerDel
 	if m.Status == StatusDeleting {
 		return notFound(c, name)
 	}
-	// As AWS, a stream still being created can be deleted: the delete
+	// As Kinesis Data Streams, a stream still being created can be deleted
+	// (unless Config.RefuseDeleteCreating): the delete
 	// replaces the pending create (whose commit then fails its
 	// compare-and-set) and removes whatever shards it had made.
-	if m.Status != StatusActive && m.Status != StatusCreating {
+	if m.Status != StatusActive && (m.Status != StatusCreating || c.cfg.RefuseDeleteCreating) {
 		return c.notActive(m)
 	}
 	if len(m.Consumers) > 0 && !enforceConsumerDeletion {

@@ -217,7 +217,7 @@ func (c *Core) publish(ctx context.Context, cc *cached, entries []PutEntry, keys
 		select {
 		case ack := <-p.fut.Ok():
 			for k, i := range p.members {
-				results[i] = PutResult{ShardID: shardID(p.shard), SequenceNumber: formatSeq(p.shard, pos{ack.Sequence, k}), EncryptionType: enc}
+				results[i] = PutResult{ShardID: shardID(p.shard), SequenceNumber: c.seqNum(cc.meta.ID, p.shard, pos{ack.Sequence, k}), EncryptionType: enc}
 			}
 		case err := <-p.fut.Err():
 			if errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoStreamResponse) {

@@ -181,9 +181,9 @@ func (s *Subscription) Run(ctx context.Context, emit func(ShardEvent) error) err
 // record is at cur: the one before it.
 func (s *Subscription) continuation(cur pos) string {
 	if cur.sub > 0 {
-		return formatSeq(s.shard, pos{cur.seq, cur.sub - 1})
+		return s.c.seqNum(s.streamID, s.shard, pos{cur.seq, cur.sub - 1})
 	}
-	return formatSeq(s.shard, pos{cur.seq - 1, maxSub})
+	return s.c.seqNum(s.streamID, s.shard, pos{cur.seq - 1, maxSub})
 }
 
 // collect builds one event from msg and whatever else is already waiting,
@@ -227,7 +227,7 @@ func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg, c
 				return
 			}
 			ev.Records = append(ev.Records, Record{
-				SequenceNumber: formatSeq(s.shard, pos{seq, i}),
+				SequenceNumber: s.c.seqNum(s.streamID, s.shard, pos{seq, i}),
 				ArrivalTime:    md.Timestamp,
 				Data:           data,
 				PartitionKey:   pk,
@@ -256,7 +256,7 @@ func (s *Subscription) collect(first jetstream.Msg, more <-chan jetstream.Msg, c
 		ev.ContinuationSequenceNumber = ev.Records[n-1].SequenceNumber
 	} else if closed && cur.seq > endSeq {
 		// Nothing new, past the shard's end: resume at its last record.
-		ev.ContinuationSequenceNumber = formatSeq(s.shard, pos{endSeq, endSub})
+		ev.ContinuationSequenceNumber = s.c.seqNum(s.streamID, s.shard, pos{endSeq, endSub})
 	}
 	if closed && cur.seq > endSeq {
 		pending = 0 // what follows in JetStream is not the shard's
