@@ -41,12 +41,8 @@
 //
 // # Deviations
 //
-// ListShards' AT_TIMESTAMP and FROM_TIMESTAMP filters are answered from the
-// shard lineage (the core does not report when shards opened and closed): a
-// time at or before the stream's creation is treated as TRIM_HORIZON, a time
-// at or after now as LATEST, and anything between as the oldest retained
-// generation (AT_TIMESTAMP) or every retained shard (FROM_TIMESTAMP): a
-// superset that a consumer following ChildShards reads correctly. Tags on
+// ListShards' time filters go by the shards' open and close times (for
+// shards written by versions that did not record them, by the lineage). Tags on
 // consumers are refused (the core keeps none). WarmThroughputMiBps and
 // StreamId are accepted and ignored.
 package kds

@@ -3,6 +3,8 @@ package kds
 import (
 	"context"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/streams"
@@ -124,38 +126,92 @@ func (h *Handler) listShardsPosition(ctx context.Context, in *listShardsInput) (
 	return t, true, nil
 }
 
-// filterShards applies a ShardFilter. The core reports lineage but not
-// when shards opened and closed, so the time filters are answered from the
-// lineage (see the package documentation).
+// filterShards applies a ShardFilter as AWS documents it, from the
+// shards' open and close times:
+//
+//   - AFTER_SHARD_ID: the shards after that ID;
+//   - AT_TRIM_HORIZON: those open at the trim horizon (now minus the
+//     retention, or the stream's creation if later);
+//   - FROM_TRIM_HORIZON: every retained shard;
+//   - AT_LATEST: the open shards;
+//   - AT_TIMESTAMP: those open at the time (opened at or before it, closed
+//     at or after it, or still open); a time before the trim horizon is
+//     taken as the trim horizon;
+//   - FROM_TIMESTAMP: the open shards and those closed at or after the time
+//     (corrected to the trim horizon, as AWS).
+//
+// Shards written by versions that did not record their times (zero
+// CreatedAt) are answered from the lineage instead.
 func (h *Handler) filterShards(s streams.Stream, t pageToken) []streams.Shard {
+	now := h.cfg.Now()
+	horizon := now.Add(-time.Duration(s.RetentionHours) * time.Hour)
+	if horizon.Before(s.CreatedAt) {
+		horizon = s.CreatedAt
+	}
 	at := time.UnixMilli(t.FTime)
+	if at.Before(horizon) {
+		at = horizon
+	}
+	timed := !slices.ContainsFunc(s.Shards, func(sh streams.Shard) bool { return sh.CreatedAt.IsZero() })
 	switch t.Filter {
 	case "AFTER_SHARD_ID":
+		after, _ := shardIndex(t.FShard)
 		var out []streams.Shard
 		for _, sh := range s.Shards {
-			if sh.ID > t.FShard {
+			if i, ok := shardIndex(sh.ID); ok && i > after {
 				out = append(out, sh)
 			}
 		}
 		return out
 	case "AT_TRIM_HORIZON":
-		return oldestGeneration(s.Shards)
+		if !timed {
+			return oldestGeneration(s.Shards)
+		}
+		return openAt(s.Shards, horizon)
 	case "AT_LATEST":
 		return s.OpenShards()
 	case "AT_TIMESTAMP":
-		switch {
-		case !at.After(s.CreatedAt):
+		if !timed {
 			return oldestGeneration(s.Shards)
-		case !at.Before(h.cfg.Now()):
-			return s.OpenShards()
 		}
-		return oldestGeneration(s.Shards)
+		return openAt(s.Shards, at)
 	case "FROM_TIMESTAMP":
-		if !at.Before(h.cfg.Now()) {
-			return s.OpenShards()
+		var out []streams.Shard
+		for _, sh := range s.Shards {
+			if sh.Open() || !timed || !sh.ClosedAt.Before(at) {
+				out = append(out, sh)
+			}
+		}
+		return out
+	}
+	return s.Shards // FROM_TRIM_HORIZON, no filter
+}
+
+// openAt returns the shards open at t: opened at or before it and closed
+// at or after it, or still open. When none had opened yet (t at the
+// stream's creation, a little before its first shards were made), the
+// first generation.
+func openAt(all []streams.Shard, t time.Time) []streams.Shard {
+	var out []streams.Shard
+	for _, sh := range all {
+		if !sh.CreatedAt.After(t) && (sh.Open() || !sh.ClosedAt.Before(t)) {
+			out = append(out, sh)
 		}
 	}
-	return s.Shards // FROM_TRIM_HORIZON, FROM_TIMESTAMP, no filter
+	if len(out) == 0 {
+		return oldestGeneration(all)
+	}
+	return out
+}
+
+// shardIndex reads a shard ID's number (the digits after its last "-", as
+// Kinesis does).
+func shardIndex(id string) (int, bool) {
+	if i := strings.LastIndexByte(id, '-'); i >= 0 {
+		id = id[i+1:]
+	}
+	n, err := strconv.Atoi(id)
+	return n, err == nil && n >= 0
 }
 
 // oldestGeneration returns the shards none of whose parents are still
