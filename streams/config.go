@@ -52,9 +52,17 @@ type Config struct {
 	// MaxShards is the account's shard limit (DescribeLimits ShardLimit).
 	// Default 1000.
 	MaxShards int
-	// OnDemandShards is the fixed shard count of an ON_DEMAND stream.
-	// Default 4. (Automatic scaling of on-demand streams is not done.)
+	// OnDemandShards is the open shard count an ON_DEMAND stream starts
+	// with, and the least that on-demand scaling merges it down to.
+	// Default 4.
 	OnDemandShards int
+	// OnDemandWindow is the evaluation window of on-demand scaling
+	// (RunOnDemandScaler). Default 5 minutes.
+	OnDemandWindow time.Duration
+	// OnDemandColdWindows is how many windows in a row two adjacent shards
+	// of an ON_DEMAND stream must stay cold before they are merged.
+	// Default 3.
+	OnDemandColdWindows int
 	// MaxOnDemandStreams is the on-demand stream limit. Default 50.
 	MaxOnDemandStreams int
 
@@ -145,6 +153,12 @@ func (c Config) withDefaults() Config {
 	if c.OnDemandShards == 0 {
 		c.OnDemandShards = 4
 	}
+	if c.OnDemandWindow == 0 {
+		c.OnDemandWindow = 5 * time.Minute
+	}
+	if c.OnDemandColdWindows == 0 {
+		c.OnDemandColdWindows = 3
+	}
 	if c.MaxOnDemandStreams == 0 {
 		c.MaxOnDemandStreams = 50
 	}
@@ -221,6 +235,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxShards < 0 {
 		bad("MaxShards", "must not be negative")
+	}
+	if c.OnDemandWindow < 0 || c.OnDemandColdWindows < 0 {
+		bad("OnDemandWindow", "must not be negative")
 	}
 	if c.OnDemandShards < 0 || c.OnDemandShards > 64 {
 		bad("OnDemandShards", "must be 1 to 64, got %d", c.OnDemandShards)

@@ -2,6 +2,7 @@ package streams
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,10 @@ type limiters struct {
 	// used is what this node took since its last usage report, per shard
 	// key (usage.go): write records, write bytes, read bytes, read calls.
 	used map[string][4]int
+	// written counts what was written to each shard, on every node (this
+	// node's writes, and the others' from their usage reports), since this
+	// node started: on-demand scaling (scaler.go) takes its rates from it.
+	written map[string]shardWrites
 }
 
 type shardLimiter struct {
@@ -24,7 +29,7 @@ type shardLimiter struct {
 }
 
 func newLimiters(cfg ThroughputLimits) *limiters {
-	return &limiters{cfg: cfg, m: map[string]*shardLimiter{}, used: map[string][4]int{}}
+	return &limiters{cfg: cfg, m: map[string]*shardLimiter{}, used: map[string][4]int{}, written: map[string]shardWrites{}}
 }
 
 func limitKey(streamID string, shard int) string { return streamID + "/" + strconv.Itoa(shard) }
@@ -53,6 +58,7 @@ func (l *limiters) getLocked(key string) *shardLimiter {
 // takes its tokens if so.
 func (l *limiters) allowWrite(streamID string, shard, n int, now time.Time) bool {
 	if !l.cfg.Enabled {
+		l.note(limitKey(streamID, shard), [4]int{1, n, 0, 0}) // counted all the same (on-demand scaling)
 		return true
 	}
 	sl := l.get(streamID, shard)
@@ -76,6 +82,21 @@ func (l *limiters) note(key string, u [4]int) {
 		cur[i] += u[i]
 	}
 	l.used[key] = cur
+	if u[0] > 0 || u[1] > 0 {
+		w := l.written[key]
+		l.written[key] = shardWrites{w[0] + int64(u[0]), w[1] + int64(u[1])}
+	}
+}
+
+// writeTotals returns a copy of what was written to each shard so far.
+func (l *limiters) writeTotals() map[string]shardWrites {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make(map[string]shardWrites, len(l.written))
+	for k, w := range l.written {
+		out[k] = w
+	}
+	return out
 }
 
 // takeUsage returns and resets this node's usage since the last call.
@@ -97,6 +118,13 @@ func (l *limiters) chargeRemote(usage map[string][4]int, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for key, u := range usage {
+		if u[0] > 0 || u[1] > 0 {
+			w := l.written[key]
+			l.written[key] = shardWrites{w[0] + int64(u[0]), w[1] + int64(u[1])}
+		}
+		if !l.cfg.Enabled {
+			continue
+		}
 		sl := l.getLocked(key)
 		for i, lim := range []*rate.Limiter{sl.writeRecords, sl.writeBytes, sl.readBytes, sl.readCalls} {
 			if u[i] > 0 {
@@ -140,6 +168,12 @@ func (l *limiters) forget(streamID string) {
 	for k := range l.m {
 		if len(k) > len(prefix) && k[:len(prefix)] == prefix {
 			delete(l.m, k)
+			delete(l.used, k)
+		}
+	}
+	for k := range l.written {
+		if strings.HasPrefix(k, prefix) {
+			delete(l.written, k)
 			delete(l.used, k)
 		}
 	}

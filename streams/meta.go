@@ -32,6 +32,9 @@ type streamMeta struct {
 	Shards           []shardMeta       `json:"shards"`
 	NextShard        int               `json:"next_shard"`
 	Consumers        []consumerMeta    `json:"consumers,omitempty"`
+	// ModeChanges are the times of the UpdateStreamMode calls of the last
+	// 24 hours (AWS allows two).
+	ModeChanges []time.Time `json:"mode_changes,omitempty"`
 	// Pending is the operation that a transitional status is carrying out.
 	// It is recorded before any JetStream change so that any node can finish
 	// it after a crash; every step of it is idempotent.
@@ -117,6 +120,7 @@ func (m *streamMeta) clone() *streamMeta {
 	c := *m
 	c.Shards = slices.Clone(m.Shards)
 	c.Consumers = slices.Clone(m.Consumers)
+	c.ModeChanges = slices.Clone(m.ModeChanges)
 	c.Metrics = slices.Clone(m.Metrics)
 	c.Tags = maps.Clone(m.Tags)
 	c.Attributes = maps.Clone(m.Attributes)

@@ -4,7 +4,12 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 )
+
+// maxModeChanges is how many UpdateStreamMode calls AWS allows a stream in
+// 24 hours.
+const maxModeChanges = 2
 
 // UpdateStreamMode switches between PROVISIONED and ON_DEMAND; the stream is
 // UPDATING meanwhile. Switching keeps the current shards.
@@ -27,6 +32,13 @@ func (c *Core) UpdateStreamMode(ctx context.Context, name string, mode StreamMod
 			return err
 		}
 	}
+	now := c.cfg.Now().UTC()
+	m.ModeChanges = slices.DeleteFunc(m.ModeChanges, func(t time.Time) bool { return now.Sub(t) >= 24*time.Hour })
+	if len(m.ModeChanges) >= maxModeChanges {
+		return errf(ErrLimitExceeded, "The stream mode of stream %s under account %s can be updated at most %d times in 24 hours; the next update is allowed at %s.",
+			name, c.cfg.AccountID, maxModeChanges, m.ModeChanges[0].Add(24*time.Hour).Format(time.RFC3339))
+	}
+	m.ModeChanges = append(m.ModeChanges, now)
 	c.setTransition(m, StatusUpdating, &pendingOp{Kind: opMode, Mode: mode})
 	if _, err := c.store(ctx, m, cc.rev); err != nil {
 		return err

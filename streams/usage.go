@@ -36,12 +36,9 @@ type usageReport struct {
 
 func (c *Core) usageSubject() string { return "sluice.usage." + c.cfg.Namespace }
 
-// startUsage starts the exchange of per-shard usage with the other nodes,
-// when limits are enabled.
+// startUsage starts the exchange of per-shard usage with the other nodes
+// (with limits off too: on-demand scaling counts the writes).
 func (c *Core) startUsage() error {
-	if !c.cfg.Limits.Enabled {
-		return nil
-	}
 	sub, err := c.nc.Subscribe(c.usageSubject(), func(msg *nats.Msg) {
 		var r usageReport
 		if json.Unmarshal(msg.Data, &r) != nil || r.Node == c.node {

@@ -44,6 +44,7 @@ type config struct {
 	ThroughputLimits bool
 	MaxShards        int
 	OnDemandShards   int
+	OnDemandWindow   time.Duration
 
 	Storage             string
 	RTSPAddr            string
@@ -123,7 +124,8 @@ func newFlagSet(c *config) *flag.FlagSet {
 	fs.StringVar(&c.AccountID, "account-id", "000000000000", "12-digit account id that ARNs name")
 	fs.BoolVar(&c.ThroughputLimits, "throughput-limits", true, "enforce the Kinesis per-shard limits (1 MiB/s or 1,000 records/s in; 2 MiB/s and 5 reads/s out), per node")
 	fs.IntVar(&c.MaxShards, "max-shards", 1000, "account shard limit (DescribeLimits ShardLimit)")
-	fs.IntVar(&c.OnDemandShards, "on-demand-shards", 4, "shard count of ON_DEMAND streams (fixed; automatic scaling is not done)")
+	fs.IntVar(&c.OnDemandShards, "on-demand-shards", 4, "open shards an ON_DEMAND stream starts with, and the least that on-demand scaling merges it down to")
+	fs.DurationVar(&c.OnDemandWindow, "on-demand-window", 5*time.Minute, "evaluation window of on-demand scaling: a shard of an ON_DEMAND stream whose writes stay above half the per-shard limit for a whole window is split; two adjacent shards below a tenth of it for 3 windows are merged (down to --on-demand-shards); one node of a cluster scales at a time")
 	fs.StringVar(&c.Storage, "storage", "", "archive for video: file:///abs/dir or s3://bucket/prefix?endpoint=URL&region=R&path-style=true (credentials from the AWS chain); empty = <data-dir>/archive")
 	fs.StringVar(&c.RTSPAddr, "rtsp-addr", ":8554", "RTSP listener (TCP) for publishers: rtsp://host:port/<stream>")
 	fs.StringVar(&c.RTSPUDPRTPAddr, "rtsp-udp-rtp-addr", ":8000", "UDP address for RTP of RTSP publishers using UDP transport (even port)")
@@ -298,6 +300,9 @@ func (c *config) validate() []error {
 	}
 	if c.MaxShards < 1 {
 		bad("max-shards", "must be at least 1")
+	}
+	if c.OnDemandWindow < time.Second {
+		bad("on-demand-window", "must be at least 1s, got %v", c.OnDemandWindow)
 	}
 	if c.OnDemandShards < 1 || c.OnDemandShards > 64 {
 		bad("on-demand-shards", "must be 1 to 64")

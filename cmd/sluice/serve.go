@@ -55,6 +55,7 @@ func serve(ctx context.Context, cfg config) error {
 	dataCfg.Limits = streams.ThroughputLimits{Enabled: cfg.ThroughputLimits}
 	dataCfg.MaxShards = cfg.MaxShards
 	dataCfg.OnDemandShards = cfg.OnDemandShards
+	dataCfg.OnDemandWindow = cfg.OnDemandWindow
 	octx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	data, err := streams.Open(octx, nc, dataCfg)
@@ -84,6 +85,11 @@ func serve(ctx context.Context, cfg config) error {
 	}
 	defer func() { _ = table.Close() }()
 	var lostLeases atomic.Int64
+	ctrl, err := startControllers(table, data)
+	if err != nil {
+		return fmt.Errorf("controllers: %w", err)
+	}
+	defer ctrl.close()
 
 	hub := fragments.NewHub(0)
 	var rel *relay.Relay // live units for WHEP viewers; nil (nothing kept) without WebRTC

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 )
 
 // Binary is the sluice binary built once for the end-to-end tests.
@@ -188,4 +190,21 @@ func WaitStreamActive(t *testing.T, kc *kinesis.Client, name string) *kinesis.De
 			t.Fatalf("stream %s not ACTIVE: %v", name, err)
 		}
 	}
+}
+
+// GetRecords reads one page of a shard iterator, retrying while the
+// shard's read limit (five reads a second, as AWS) throttles it.
+func GetRecords(t *testing.T, kc *kinesis.Client, iterator *string) *kinesis.GetRecordsOutput {
+	t.Helper()
+	var out *kinesis.GetRecordsOutput
+	WaitFor(t, 10*time.Second, "GetRecords within the shard's read limit", func() bool {
+		var err error
+		out, err = kc.GetRecords(context.Background(), &kinesis.GetRecordsInput{ShardIterator: iterator})
+		var throttled *types.ProvisionedThroughputExceededException
+		if err != nil && !errors.As(err, &throttled) {
+			t.Fatal(err)
+		}
+		return err == nil
+	})
+	return out
 }

@@ -3,13 +3,11 @@ package upgrade
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -66,17 +64,7 @@ func TestSequenceNumbersFromBefore(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s %s: %v", typ, seq, err)
 		}
-		var out *kinesis.GetRecordsOutput
-		// Five reads a second per shard, as AWS: a throttled read is retried.
-		e2e.WaitFor(t, 10*time.Second, "GetRecords within the shard's read limit", func() bool {
-			out, err = kc.GetRecords(ctx, &kinesis.GetRecordsInput{ShardIterator: it.ShardIterator})
-			var throttled *types.ProvisionedThroughputExceededException
-			if err != nil && !errors.As(err, &throttled) {
-				t.Fatal(err)
-			}
-			return err == nil
-		})
-		return out.Records
+		return e2e.GetRecords(t, kc, it.ShardIterator).Records
 	}
 	byShard := map[string][]string{} // shard -> data of its records, in order
 	for _, r := range fx.Records {
