@@ -12,6 +12,8 @@
 //     the shard's sequence, and Kinesis sequence numbers are fixed-width
 //     decimal strings derived from it (see seqnum.go), so they increase per
 //     shard and survive restarts;
+//   - ON_DEMAND streams split hot shards and merge cold ones by
+//     RunOnDemandScaler (scaler.go), which one node runs at a time;
 //   - retention is the shard streams' MaxAge; reads use batched direct gets
 //     (by sequence or by start time); SubscribeToShard uses an ordered
 //     consumer, so records are pushed as they are stored;
