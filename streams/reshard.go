@@ -10,6 +10,11 @@ import (
 // newStartingHashKey: the lower child owns [start, new-1], the upper
 // [new, end]. The stream is UPDATING until the children exist.
 func (c *Core) SplitShard(ctx context.Context, name, shardID, newStartingHashKey string) error {
+	if at, ok := ParseHashKey(newStartingHashKey); !ok || at.Cmp(HashKey{}.Inc()) <= 0 || at.Cmp(MaxHashKey) >= 0 {
+		// Outside every shard's range: said before the lookup, as AWS.
+		return errf(ErrInvalidArgument, "NewStartingHashKey %s used in SplitShard() on shard %s in stream %s under account %s is not both greater than one plus the shard's StartingHashKey and less than the shard's EndingHashKey.",
+			newStartingHashKey, shardID, name, c.cfg.AccountID)
+	}
 	c.ctl.Lock()
 	defer c.ctl.Unlock()
 	cc, err := c.active(ctx, name)
@@ -35,6 +40,12 @@ func (c *Core) SplitShard(ctx context.Context, name, shardID, newStartingHashKey
 // MergeShards closes two adjacent open shards and creates their merged child,
 // whose ParentShardId is shardID and AdjacentParentShardId adjacentShardID.
 func (c *Core) MergeShards(ctx context.Context, name, shardID, adjacentShardID string) error {
+	if a, ok := parseShardID(shardID); ok {
+		if b, ok := parseShardID(adjacentShardID); ok && a == b { // no shard is adjacent to itself: said before the lookup, as AWS
+			return errf(ErrInvalidArgument, "Shards %s and %s in stream %s under account %s are not an adjacent pair of shards eligible for merging",
+				shardIDOf(&shardMeta{Index: a}), shardIDOf(&shardMeta{Index: b}), name, c.cfg.AccountID)
+		}
+	}
 	c.ctl.Lock()
 	defer c.ctl.Unlock()
 	cc, err := c.active(ctx, name)

@@ -7,6 +7,9 @@ import (
 	"time"
 )
 
+// maxTags is how many tags a stream may hold.
+const maxTags = 50
+
 // maxModeChanges is how many UpdateStreamMode calls AWS allows a stream in
 // 24 hours.
 const maxModeChanges = 2
@@ -60,6 +63,13 @@ func (c *Core) DecreaseRetention(ctx context.Context, name string, hours int) er
 }
 
 func (c *Core) setRetention(ctx context.Context, name string, hours int, increase bool) error {
+	// The bounds are checked before the stream is looked up, as AWS.
+	switch lo, hi := c.cfg.MinRetentionHours, c.cfg.MaxRetentionHours; {
+	case hours > hi:
+		return errf(ErrInvalidArgument, "Maximum allowed retention period is %d hours. Requested retention period (%d hours) is too long.", hi, hours)
+	case hours < lo:
+		return errf(ErrInvalidArgument, "Minimum allowed retention period is %d hours. Requested retention period (%d hours) is too short.", lo, hours)
+	}
 	c.ctl.Lock()
 	defer c.ctl.Unlock()
 	cc, err := c.active(ctx, name)
@@ -67,12 +77,7 @@ func (c *Core) setRetention(ctx context.Context, name string, hours int, increas
 		return err
 	}
 	m := cc.meta.clone()
-	lo, hi := c.cfg.MinRetentionHours, c.cfg.MaxRetentionHours
 	switch {
-	case hours > hi:
-		return errf(ErrInvalidArgument, "Minimum allowed retention period is %d hours. Maximum allowed retention period is %d hours. Requested retention period (%d hours) is too long.", lo, hi, hours)
-	case hours < lo:
-		return errf(ErrInvalidArgument, "Minimum allowed retention period is %d hours. Maximum allowed retention period is %d hours. Requested retention period (%d hours) is too short.", lo, hi, hours)
 	case increase && hours < m.RetentionHours:
 		return errf(ErrInvalidArgument, "Requested retention period (%d hours) for stream %s can not be shorter than existing retention period (%d hours). Use DecreaseRetentionPeriod API.", hours, name, m.RetentionHours)
 	case !increase && hours > m.RetentionHours:
@@ -95,6 +100,9 @@ func (c *Core) AddTags(ctx context.Context, name string, tags map[string]string)
 			return errf(ErrInvalidArgument, "Tag keys starting with 'aws:' are reserved for system use.")
 		}
 	}
+	if len(tags) > maxTags { // more than a stream may hold: said before the stream is looked up, as AWS
+		return errf(ErrInvalidArgument, "Failed to add tags to stream %s under account %s because a given stream cannot have more than %d tags associated with it.", name, c.cfg.AccountID, maxTags)
+	}
 	return c.update(ctx, name, func(m *streamMeta) error {
 		if m.Tags == nil {
 			m.Tags = map[string]string{}
@@ -102,8 +110,8 @@ func (c *Core) AddTags(ctx context.Context, name string, tags map[string]string)
 		for k, v := range tags {
 			m.Tags[k] = v
 		}
-		if len(m.Tags) > 50 {
-			return errf(ErrInvalidArgument, "Failed to add tags to stream %s under account %s because a given stream cannot have more than 50 tags associated with it.", name, c.cfg.AccountID)
+		if len(m.Tags) > maxTags {
+			return errf(ErrInvalidArgument, "Failed to add tags to stream %s under account %s because a given stream cannot have more than %d tags associated with it.", name, c.cfg.AccountID, maxTags)
 		}
 		return nil
 	})

@@ -51,6 +51,7 @@ type deleteStreamInput struct {
 }
 
 func (in *deleteStreamInput) validate(v *validator) {
+	v.required("streamName", in.StreamName != nil || in.StreamARN != nil) // as AWS: a ValidationException, before anything else
 	v.str("streamName", in.StreamName, streamNameRule)
 	v.str("streamARN", in.StreamARN, streamARNRule)
 }
@@ -79,6 +80,7 @@ type describeStreamInput struct {
 }
 
 func (in *describeStreamInput) validate(v *validator) {
+	v.required("streamName", in.StreamName != nil || in.StreamARN != nil) // as AWS: a ValidationException
 	v.str("streamName", in.StreamName, streamNameRule)
 	v.intRange("limit", in.Limit, bound(1), bound(10000))
 	v.str("exclusiveStartShardId", in.ExclusiveStartShardID, shardIDRule)

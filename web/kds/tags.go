@@ -77,6 +77,10 @@ func (h *Handler) removeTagsFromStream(ctx context.Context, in *removeTagsInput)
 		return noOutput{}, err
 	}
 	if err := checkTagChars(nil, in.TagKeys); err != nil {
+		// As AWS: an unknown stream is said first.
+		if _, derr := h.core.DescribeStream(ctx, name); derr != nil {
+			return noOutput{}, derr
+		}
 		return noOutput{}, err
 	}
 	return noOutput{}, h.core.RemoveTags(ctx, name, in.TagKeys)
@@ -90,6 +94,7 @@ type listTagsForStreamInput struct {
 }
 
 func (in *listTagsForStreamInput) validate(v *validator) {
+	v.required("streamName", in.StreamName != nil || in.StreamARN != nil) // as AWS: a ValidationException
 	v.str("streamName", in.StreamName, streamNameRule)
 	v.str("exclusiveStartTagKey", in.ExclusiveStartTagKey, tagKeyRule)
 	v.intRange("limit", in.Limit, bound(1), bound(maxListTags))

@@ -1,0 +1,99 @@
+package kds_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"github.com/sluice-dev/sluice/streams"
+	"github.com/sluice-dev/sluice/web/kds"
+)
+
+// TestValidationOrder: checks that need no stream come before the stream
+// is looked up, as AWS makes them (a bad value on an unknown stream is
+// said to be bad, not unknown); RemoveTagsFromStream says an unknown
+// stream first; a missing StreamName of DeleteStream, DescribeStream and
+// ListTagsForStream is a ValidationException; AWS's sentences for the
+// retention bounds. In JSON and in CBOR.
+func TestValidationOrder(t *testing.T) {
+	e := newEnv(t, streams.Config{}, kds.Config{})
+	e.create(t, "s", 2)
+	tags := func(n int) map[string]any {
+		m := map[string]any{}
+		for i := range n {
+			m[fmt.Sprint("k", i)] = "v"
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name, action string
+		body         map[string]any
+		typ, msg     string
+	}{
+		{"51 tags, unknown stream", "AddTagsToStream", map[string]any{"StreamName": "nope", "Tags": tags(51)},
+			"InvalidArgumentException", "Failed to add tags to stream nope under account 000000000000 because a given stream cannot have more than 50 tags associated with it."},
+		{"retention too long, unknown stream", "IncreaseStreamRetentionPeriod", map[string]any{"StreamName": "nope", "RetentionPeriodHours": 9000},
+			"InvalidArgumentException", "Maximum allowed retention period is 8760 hours. Requested retention period (9000 hours) is too long."},
+		{"retention too short", "DecreaseStreamRetentionPeriod", map[string]any{"StreamName": "s", "RetentionPeriodHours": 10},
+			"InvalidArgumentException", "Minimum allowed retention period is 24 hours. Requested retention period (10 hours) is too short."},
+		{"split key outside every shard, unknown stream", "SplitShard", map[string]any{"StreamName": "nope", "ShardToSplit": "shardId-000000000000", "NewStartingHashKey": "1"},
+			"InvalidArgumentException", "NewStartingHashKey 1 used in SplitShard() on shard shardId-000000000000 in stream nope under account 000000000000 is not both greater than one plus the shard's StartingHashKey and less than the shard's EndingHashKey."},
+		{"merge a shard with itself, unknown stream", "MergeShards", map[string]any{"StreamName": "nope", "ShardToMerge": "shardId-000000000001", "AdjacentShardToMerge": "1"},
+			"InvalidArgumentException", "Shards shardId-000000000001 and shardId-000000000001 in stream nope under account 000000000000 are not an adjacent pair of shards eligible for merging"},
+		{"remove bad tag keys, unknown stream", "RemoveTagsFromStream", map[string]any{"StreamName": "nope", "TagKeys": []string{";"}},
+			"ResourceNotFoundException", "Stream nope under account 000000000000 not found."},
+		{"remove bad tag keys", "RemoveTagsFromStream", map[string]any{"StreamName": "s", "TagKeys": []string{";"}},
+			"InvalidArgumentException", "Some tags contain invalid characters. Valid characters: Unicode letters, digits, white space, _ . : / = + - @."},
+		{"DeleteStream without a name", "DeleteStream", map[string]any{},
+			"ValidationException", "1 validation error detected: Value null at 'streamName' failed to satisfy constraint: Member must not be null"},
+		{"DescribeStream without a name", "DescribeStream", map[string]any{},
+			"ValidationException", "1 validation error detected: Value null at 'streamName' failed to satisfy constraint: Member must not be null"},
+		{"ListTagsForStream without a name", "ListTagsForStream", map[string]any{},
+			"ValidationException", "1 validation error detected: Value null at 'streamName' failed to satisfy constraint: Member must not be null"},
+	} {
+		for _, enc := range []string{"json", "cbor"} {
+			var body []byte
+			ct := jsonType
+			if enc == "json" {
+				body, _ = json.Marshal(tc.body)
+			} else {
+				body, ct = cborMap(t, tc.body), cborType
+			}
+			r := e.raw(t, target(tc.action), ct, body)
+			typ, msg := decodeError(t, enc, r.Body)
+			if r.Status != 400 || typ != tc.typ || msg != tc.msg {
+				t.Errorf("%s (%s): %d %s %q\n want 400 %s %q", tc.name, enc, r.Status, typ, msg, tc.typ, tc.msg)
+			}
+		}
+	}
+}
+
+// cborMap encodes a request body in CBOR, as the Java SDK sends it.
+func cborMap(t *testing.T, m map[string]any) []byte {
+	t.Helper()
+	b, err := cbor.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// decodeError reads an error body's type and message.
+func decodeError(t *testing.T, enc string, body []byte) (typ, msg string) {
+	t.Helper()
+	var eb map[string]any
+	var err error
+	if enc == "cbor" {
+		err = cbor.Unmarshal(body, &eb)
+	} else {
+		err = json.Unmarshal(body, &eb)
+	}
+	if err != nil {
+		t.Fatalf("error body %q: %v", body, err)
+	}
+	typ, _ = eb["__type"].(string)
+	msg, _ = eb["message"].(string)
+	return typ, msg
+}
