@@ -95,6 +95,10 @@ func decodeJSON(body []byte, v any) error {
 		return newError(errSerialization, "Start of structure or map expected.")
 	}
 	if err := json.Unmarshal(trimmed, v); err != nil {
+		var jt *json.UnmarshalTypeError
+		if errors.As(err, &jt) {
+			return newError(errSerialization, "%s", typeErrorText(jt, trimmed))
+		}
 		return serializationError(err)
 	}
 	return nil
@@ -129,7 +133,7 @@ func serializationError(err error) *apiError {
 	}
 	var ct *cbor.UnmarshalTypeError
 	if errors.As(err, &ct) {
-		return newError(errSerialization, "Unexpected CBOR %s; expected %s.", ct.CBORType, ct.GoType)
+		return newError(errSerialization, "%s", cborTypeErrorText(ct))
 	}
 	var b64 base64.CorruptInputError
 	if errors.As(err, &b64) {
@@ -140,6 +144,95 @@ func serializationError(err error) *apiError {
 		return newError(errSerialization, "Malformed JSON at byte %d: %v.", se.Offset, se)
 	}
 	return newError(errSerialization, "Malformed request body: %v.", err)
+}
+
+// typeErrorText is what AWS's JSON front end says of a member of the wrong
+// JSON type (as Java's classes name them: a number is a
+// TruncatingBigNumber, and "an String" is AWS's grammar).
+func typeErrorText(jt *json.UnmarshalTypeError, body []byte) string {
+	target := wireTypeName(jt.Type)
+	switch jt.Value {
+	case "array":
+		return "Start of list found where not expected"
+	case "object":
+		return "Start of structure or map found where not expected."
+	}
+	switch target {
+	case "List":
+		return "Expected list or null"
+	case "Map":
+		return "Expected map or null"
+	case "Structure":
+		return "Expected null"
+	}
+	article := "an"
+	if target == "Blob" {
+		article = "a"
+	}
+	switch jt.Value {
+	case "bool":
+		return fmt.Sprintf("class java.lang.Boolean can not be converted to %s %s", article, target)
+	case "string":
+		if target == "Boolean" {
+			if s, ok := stringBefore(body, jt.Offset); ok {
+				return fmt.Sprintf("'%s' can not be converted to an Boolean", strings.ToUpper(s))
+			}
+		}
+		return fmt.Sprintf("class java.lang.String can not be converted to %s %s", article, target)
+	}
+	if strings.HasPrefix(jt.Value, "number") {
+		return fmt.Sprintf("class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to %s %s", article, target)
+	}
+	return fmt.Sprintf("Unexpected %s; expected %s.", jt.Value, target)
+}
+
+// cborTypeErrorText is typeErrorText for CBOR: the same texts, by the
+// CBOR major type (a CBOR simple value, true, false or a float, is taken
+// as the Boolean it usually is).
+func cborTypeErrorText(ct *cbor.UnmarshalTypeError) string {
+	value := map[string]string{"array": "array", "map": "object", "positive integer": "number", "negative integer": "number",
+		"UTF-8 text string": "string", "primitives": "bool"}[ct.CBORType]
+	var target reflect.Type
+	switch g := ct.GoType; {
+	case g == "string":
+		target = reflect.TypeFor[string]()
+	case g == "bool":
+		target = reflect.TypeFor[bool]()
+	case g == "int" || g == "int32" || g == "int64":
+		target = reflect.TypeFor[int]()
+	case g == "[]uint8":
+		target = reflect.TypeFor[[]byte]()
+	case strings.HasPrefix(g, "[]"):
+		target = reflect.TypeFor[[]string]()
+	case strings.HasPrefix(g, "map["):
+		target = reflect.TypeFor[map[string]string]()
+	case strings.HasSuffix(g, "epochTime"):
+		target = reflect.TypeFor[epochTime]()
+	default:
+		target = reflect.TypeFor[struct{}]()
+	}
+	if value == "" {
+		return fmt.Sprintf("Unexpected CBOR %s; expected %s.", ct.CBORType, wireTypeName(target))
+	}
+	return typeErrorText(&json.UnmarshalTypeError{Value: value, Type: target}, nil)
+}
+
+// stringBefore returns the JSON string literal that ends at offset in body
+// (where encoding/json reports a type error), unquoted.
+func stringBefore(body []byte, offset int64) (string, bool) {
+	if offset <= 0 || offset > int64(len(body)) || body[offset-1] != '"' {
+		return "", false
+	}
+	for i := offset - 2; i >= 0; i-- {
+		if body[i] == '"' && (i == 0 || body[i-1] != '\\') {
+			var s string
+			if json.Unmarshal(body[i:offset], &s) != nil {
+				return "", false
+			}
+			return s, true
+		}
+	}
+	return "", false
 }
 
 // wireTypeName names a Go type by the API model's type names.

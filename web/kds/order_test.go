@@ -97,3 +97,61 @@ func decodeError(t *testing.T, enc string, body []byte) (typ, msg string) {
 	msg, _ = eb["message"].(string)
 	return typ, msg
 }
+
+// TestSerializationTexts: a member of the wrong JSON type gets the texts
+// of AWS's front end, under "Message".
+func TestSerializationTexts(t *testing.T) {
+	e := newEnv(t, streams.Config{}, kds.Config{})
+	for _, tc := range []struct{ action, body, msg string }{
+		{"DescribeStream", `{"StreamName":true}`, "class java.lang.Boolean can not be converted to an String"},
+		{"DescribeStream", `{"StreamName":23}`, "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String"},
+		{"DescribeStream", `{"StreamName":[]}`, "Start of list found where not expected"},
+		{"DescribeStream", `{"StreamName":{}}`, "Start of structure or map found where not expected."},
+		{"DescribeStream", `{"StreamName":"s","Limit":"23"}`, "class java.lang.String can not be converted to an Integer"},
+		{"DescribeStream", `{"StreamName":"s","Limit":true}`, "class java.lang.Boolean can not be converted to an Integer"},
+		{"AddTagsToStream", `{"StreamName":"s","Tags":"x"}`, "Expected map or null"},
+		{"AddTagsToStream", `{"StreamName":"s","Tags":[]}`, "Start of list found where not expected"},
+		{"RemoveTagsFromStream", `{"StreamName":"s","TagKeys":"x"}`, "Expected list or null"},
+		{"RemoveTagsFromStream", `{"StreamName":"s","TagKeys":{}}`, "Start of structure or map found where not expected."},
+		{"PutRecord", `{"StreamName":"s","PartitionKey":"k","Data":true}`, "class java.lang.Boolean can not be converted to a Blob"},
+		{"PutRecord", `{"StreamName":"s","PartitionKey":"k","Data":12}`, "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to a Blob"},
+		{"DeleteStream", `{"StreamName":"s","EnforceConsumerDeletion":"yes"}`, "'YES' can not be converted to an Boolean"},
+		{"UpdateStreamMode", `{"StreamARN":"arn:aws:kinesis:us-east-1:000000000000:stream/s","StreamModeDetails":"x"}`, "Expected null"},
+	} {
+		r := e.raw(t, target(tc.action), jsonType, []byte(tc.body))
+		var eb map[string]string
+		if err := json.Unmarshal(r.Body, &eb); err != nil {
+			t.Fatalf("%s %s: %q", tc.action, tc.body, r.Body)
+		}
+		if r.Status != 400 || eb["__type"] != "SerializationException" || eb["Message"] != tc.msg {
+			t.Errorf("%s %s: %d %q\n want SerializationException with Message %q", tc.action, tc.body, r.Status, r.Body, tc.msg)
+		}
+	}
+}
+
+// TestSerializationTextsCBOR: the same texts for CBOR bodies.
+func TestSerializationTextsCBOR(t *testing.T) {
+	e := newEnv(t, streams.Config{}, kds.Config{})
+	for _, tc := range []struct {
+		action string
+		body   map[string]any
+		msg    string
+	}{
+		{"DescribeStream", map[string]any{"StreamName": true}, "class java.lang.Boolean can not be converted to an String"},
+		{"DescribeStream", map[string]any{"StreamName": 23}, "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to an String"},
+		{"DescribeStream", map[string]any{"StreamName": []int{}}, "Start of list found where not expected"},
+		{"DescribeStream", map[string]any{"StreamName": "s", "Limit": "23"}, "class java.lang.String can not be converted to an Integer"},
+		{"AddTagsToStream", map[string]any{"StreamName": "s", "Tags": "x"}, "Expected map or null"},
+		{"RemoveTagsFromStream", map[string]any{"StreamName": "s", "TagKeys": map[string]int{}}, "Start of structure or map found where not expected."},
+		{"PutRecord", map[string]any{"StreamName": "s", "PartitionKey": "k", "Data": 12}, "class com.amazon.coral.value.json.numbers.TruncatingBigNumber can not be converted to a Blob"},
+	} {
+		r := e.raw(t, target(tc.action), cborType, cborMap(t, tc.body))
+		var eb map[string]string
+		if err := cbor.Unmarshal(r.Body, &eb); err != nil {
+			t.Fatalf("%s %v: %x", tc.action, tc.body, r.Body)
+		}
+		if r.Status != 400 || eb["__type"] != "SerializationException" || eb["Message"] != tc.msg {
+			t.Errorf("%s %v: %d %v\n want SerializationException with Message %q", tc.action, tc.body, r.Status, eb, tc.msg)
+		}
+	}
+}
