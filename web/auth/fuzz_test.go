@@ -14,7 +14,7 @@ func FuzzParseAuthorization(f *testing.F) {
 		f.Add(c.h)
 	}
 	f.Fuzz(func(t *testing.T, h string) {
-		s, fl := parseAuthorization(h)
+		s, fl := parseAuthorization(h, true)
 		if fl != nil {
 			if fl.name != ErrIncomplete {
 				t.Fatalf("%q: %s", h, fl.name)

@@ -269,3 +269,35 @@ func TestRestoredBody(t *testing.T) {
 	sign(t, r, adminKey, "kinesis", time.Now(), hashOf(mustRead(t, r)))
 	e.want(r, 200, "", "")
 }
+
+// TestSignatureErrorTexts: the texts AWS's front end sends for requests
+// without a signature, with an incomplete one, and with both forms.
+func TestSignatureErrorTexts(t *testing.T) {
+	e := newEnv(t, auth.Config{})
+	exact := func(r *http.Request, name, msg string) {
+		t.Helper()
+		status, gotName, body := e.do(r)
+		if got, _ := body["message"].(string); status != 400 || gotName != name || got != msg {
+			t.Fatalf("%d %s %q\n want 400 %s %q", status, gotName, got, name, msg)
+		}
+	}
+	exact(e.kdsRequest("ListStreams", "{}"), "MissingAuthenticationTokenException", "Missing Authentication Token")
+
+	r := e.kdsRequest("ListStreams", "{}")
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Signature=b, Credential=a")
+	r.Header.Set("X-Amz-Date", "20260102T030405Z")
+	exact(r, "IncompleteSignatureException", "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4-HMAC-SHA256 Signature=b, Credential=a")
+
+	r = e.kdsRequest("ListStreams", "{}")
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=a")
+	exact(r, "IncompleteSignatureException", "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter. "+
+		"Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Credential=a")
+
+	r = e.kdsRequest("ListStreams", "{}")
+	r.URL.RawQuery = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a"
+	exact(r, "IncompleteSignatureException", "AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters must include 'X-Amz-SignedHeaders'. "+
+		"AWS query-string parameters must include 'X-Amz-Date'. Re-examine the query-string parameters.")
+
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=a")
+	exact(r, "InvalidSignatureException", "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.")
+}

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -45,7 +46,10 @@ type signature struct {
 // Parameters may come in any order, separated by commas with optional
 // white space. A failure is IncompleteSignatureException (malformed) or
 // nil with ok false when the header is not SigV4 at all.
-func parseAuthorization(h string) (signature, *failure) {
+//
+// As AWS, the parameters (and a date header, hasDate) that are missing are
+// all named, followed by the header as it came.
+func parseAuthorization(h string, hasDate bool) (signature, *failure) {
 	alg, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
 	if alg != algorithm {
 		return signature{}, fail(ErrIncomplete, "Authorization header requires the %s algorithm.", algorithm)
@@ -71,8 +75,11 @@ func parseAuthorization(h string) (signature, *failure) {
 			missing = append(missing, "Authorization header requires '"+k+"' parameter.")
 		}
 	}
+	if !hasDate {
+		missing = append(missing, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+	}
 	if len(missing) > 0 {
-		return signature{}, fail(ErrIncomplete, "%s", strings.Join(missing, " "))
+		return signature{}, fail(ErrIncomplete, "%s Authorization=%s", strings.Join(missing, " "), truncate(h, 512))
 	}
 	return buildSignature(params["Credential"], params["SignedHeaders"], params["Signature"])
 }
@@ -86,7 +93,11 @@ func parsePresigned(q url.Values) (signature, *failure) {
 		}
 	}
 	if len(missing) > 0 {
-		return signature{}, fail(ErrIncomplete, "AWS query-string parameters must include %s. Re-examine the query-string parameters.", strings.Join(quoteAll(missing), ", "))
+		var b strings.Builder
+		for _, k := range missing {
+			fmt.Fprintf(&b, "AWS query-string parameters must include '%s'. ", k)
+		}
+		return signature{}, fail(ErrIncomplete, "%sRe-examine the query-string parameters.", b.String())
 	}
 	if a := q.Get("X-Amz-Algorithm"); a != algorithm {
 		return signature{}, fail(ErrIncomplete, "X-Amz-Algorithm only supports %q.", algorithm)
@@ -175,14 +186,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func quoteAll(list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = "'" + s + "'"
-	}
-	return out
 }
 
 // truncate bounds client-given text echoed in messages.

@@ -34,7 +34,7 @@ var authorizationCases = []struct {
 
 func TestParseAuthorization(t *testing.T) {
 	for _, c := range authorizationCases {
-		s, f := parseAuthorization(c.h)
+		s, f := parseAuthorization(c.h, true)
 		switch {
 		case c.want == "" && f != nil:
 			t.Errorf("%q: %v", c.h, f)

@@ -56,9 +56,9 @@ func (v *Verifier) verifyHead(r *http.Request, op Operation) (signedHead, *failu
 	var f *failure
 	switch {
 	case header != "" && presigned:
-		return signedHead{}, fail(ErrIncomplete, "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified.")
+		return signedHead{}, fail(ErrInvalidSig, "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header.")
 	case header != "":
-		sig, f = parseAuthorization(header)
+		sig, f = parseAuthorization(header, r.Header.Get("X-Amz-Date") != "" || r.Header.Get("Date") != "")
 	case presigned:
 		sig, f = parsePresigned(q)
 	default:
