@@ -89,7 +89,7 @@ func (c codec) decode(body []byte, v any) error {
 func decodeJSON(body []byte, v any) error {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 {
-		return nil
+		return newError(errSerialization, "") // as AWS: an empty body is refused, with the type alone
 	}
 	if trimmed[0] != '{' {
 		return newError(errSerialization, "Start of structure or map expected.")
@@ -106,7 +106,7 @@ func decodeJSON(body []byte, v any) error {
 
 func (c codec) decodeCBOR(body []byte, v any) error {
 	if len(body) == 0 {
-		return nil
+		return newError(errSerialization, "") // as AWS: an empty body is refused, with the type alone
 	}
 	if body[0]>>5 != 5 { // major type 5: map
 		return newError(errSerialization, "Start of structure or map expected.")

@@ -175,7 +175,8 @@ func (h *Handler) serve(ex *exchange) *apiError {
 	svc, name, _ := strings.Cut(target, ".")
 	act, ok := h.actions[name]
 	if svc != targetPrefix || !ok {
-		return h.writeError(ex, newError(errUnknownOp, "Unknown operation %s.", target))
+		h.log.Debug("unknown operation", "request_id", ex.id, "target", target[:min(len(target), 128)])
+		return h.writeError(ex, newError(errUnknownOp, "")) // as AWS: the type alone
 	}
 	ex.action = name
 	if !known {
@@ -234,6 +235,11 @@ func (h *Handler) write(ex *exchange, status int, v any) {
 // writeError sends an error response and returns the error.
 func (h *Handler) writeError(ex *exchange, e *apiError) *apiError {
 	ex.w.Header().Set("x-amzn-ErrorType", e.Name)
+	if e.Msg == "" {
+		// As AWS for an unknown operation or an empty body: the type alone.
+		h.write(ex, e.Status, typeOnlyBody{Type: e.Name})
+		return e
+	}
 	if e.Name == errSerialization {
 		// AWS's front end writes its serialization errors with "Message",
 		// every other error with "message".
@@ -242,6 +248,11 @@ func (h *Handler) writeError(ex *exchange, e *apiError) *apiError {
 	}
 	h.write(ex, e.Status, errorBody{Type: e.Name, Message: e.Msg})
 	return e
+}
+
+// typeOnlyBody is the body of an error AWS sends without a message.
+type typeOnlyBody struct {
+	Type string `json:"__type" cbor:"__type"`
 }
 
 // serializationBody is the body of a SerializationException.

@@ -155,3 +155,23 @@ func TestSerializationTextsCBOR(t *testing.T) {
 		}
 	}
 }
+
+// TestTypeOnlyErrors: an unknown operation and an empty body are answered
+// as AWS does, with the error type alone (no message), in JSON and CBOR.
+func TestTypeOnlyErrors(t *testing.T) {
+	e := newEnv(t, streams.Config{}, kds.Config{})
+	for _, tc := range []struct {
+		target, ct, body, want string
+	}{
+		{"Kinesis_20131202.ListStream", jsonType, "{}", `{"__type":"UnknownOperationException"}`},
+		{"Whatever", jsonType, "{}", `{"__type":"UnknownOperationException"}`},
+		{"Kinesis_20131202.ListStreams", jsonType, "", `{"__type":"SerializationException"}`},
+		{"Kinesis_20131202.ListStream", cborType, "\xa0", "\xa1f__typex\x19UnknownOperationException"},
+		{"Kinesis_20131202.ListStreams", cborType, "", "\xa1f__typevSerializationException"},
+	} {
+		r := e.raw(t, tc.target, tc.ct, []byte(tc.body))
+		if r.Status != 400 || string(r.Body) != tc.want {
+			t.Errorf("%s %s %q: %d %q, want 400 %q", tc.target, tc.ct, tc.body, r.Status, r.Body, tc.want)
+		}
+	}
+}
