@@ -34,26 +34,37 @@ func (c *Core) GetShardIterator(ctx context.Context, name, shardIDStr string, ty
 	if sh == nil {
 		return "", errf(ErrNotFound, "Shard %s in stream %s under account %s does not exist", shardIDStr, name, c.cfg.AccountID)
 	}
-	it, err := c.position(ctx, m, sh, typ, startSeq, ts)
+	it, err := c.position(ctx, "GetShardIterator", m, sh, typ, startSeq, ts)
 	if err != nil {
 		return "", err
 	}
 	return c.encodeIterator(it), nil
 }
 
-// position resolves a starting position in a shard to an iterator.
-func (c *Core) position(ctx context.Context, m *streamMeta, sh *shardMeta, typ IteratorType, startSeq string, ts time.Time) (iterator, error) {
+// position resolves a starting position in a shard to an iterator, for
+// the API operation op (named in errors).
+func (c *Core) position(ctx context.Context, op string, m *streamMeta, sh *shardMeta, typ IteratorType, startSeq string, ts time.Time) (iterator, error) {
 	it := iterator{Issued: c.cfg.Now(), Shard: sh.Index, StreamID: m.ID, Stream: m.Name}
 	switch typ {
 	case AtSequenceNumber, AfterSequenceNumber:
 		if startSeq == "" {
 			return iterator{}, errf(ErrInvalidArgument, "StartingSequenceNumber is required for ShardIteratorType %s.", typ)
 		}
-		shard, p, ok := parseSeq(startSeq)
-		if !ok || shard != sh.Index {
-			return iterator{}, errf(ErrInvalidArgument, "Invalid StartingSequenceNumber. It encodes %s, while it was used in a call to a shard with %s", startSeq, shardID(sh.Index))
+		// AWS's sentences for a malformed number, one of another stream
+		// (incarnation: its 56 digits carry the stream's ID) and one of
+		// another shard.
+		sp, ok := readSeq(startSeq)
+		switch {
+		case !ok:
+			return iterator{}, errf(ErrInvalidArgument, "StartingSequenceNumber %s used in %s on shard %s in stream %s under account %s is invalid.",
+				startSeq, op, shardID(sh.Index), m.Name, c.cfg.AccountID)
+		case sp.long && sp.stream != streamNumber(m.ID):
+			return iterator{}, errf(ErrInvalidArgument, "StartingSequenceNumber %s used in %s on shard %s in stream %s under account %s is invalid because it did not come from this stream.",
+				startSeq, op, shardID(sh.Index), m.Name, c.cfg.AccountID)
+		case sp.shard != sh.Index:
+			return iterator{}, errf(ErrInvalidArgument, "Invalid StartingSequenceNumber. It encodes %s, while it was used in a call to a shard with %s", shardID(sp.shard), shardID(sh.Index))
 		}
-		it.Pos = p
+		it.Pos = sp.pos
 		if typ == AfterSequenceNumber {
 			it.Pos.sub++ // past the end of its message: the reader moves on
 		}

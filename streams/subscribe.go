@@ -59,7 +59,7 @@ func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr str
 	if sh == nil {
 		return nil, errf(ErrNotFound, "Shard %s in stream %s under account %s does not exist", shardIDStr, m.Name, c.cfg.AccountID)
 	}
-	it, err := c.position(ctx, m, sh, start.Type, start.SequenceNumber, start.Timestamp)
+	it, err := c.position(ctx, "SubscribeToShard", m, sh, start.Type, start.SequenceNumber, start.Timestamp)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/sluice-dev/sluice/streams"
@@ -173,5 +177,53 @@ func TestTypeOnlyErrors(t *testing.T) {
 		if r.Status != 400 || string(r.Body) != tc.want {
 			t.Errorf("%s %s %q: %d %q, want 400 %q", tc.target, tc.ct, tc.body, r.Status, r.Body, tc.want)
 		}
+	}
+}
+
+// TestStartingSequenceNumberErrors: AWS's sentences for a sequence number
+// that is malformed, of another shard, or of another incarnation of the
+// stream (deleted and created again: its 56 digits carry the stream's ID).
+func TestStartingSequenceNumberErrors(t *testing.T) {
+	e := newEnv(t, streams.Config{}, kds.Config{})
+	ctx := ctxT(t)
+	e.create(t, "seq", 2)
+	put, err := e.client.PutRecord(ctx, &kinesis.PutRecordInput{StreamName: aws.String("seq"), PartitionKey: aws.String("k"), Data: []byte("x"),
+		ExplicitHashKey: aws.String("0")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(shard, seq string) error {
+		_, err := e.client.GetShardIterator(ctx, &kinesis.GetShardIteratorInput{StreamName: aws.String("seq"), ShardId: aws.String(shard),
+			ShardIteratorType: types.ShardIteratorTypeAtSequenceNumber, StartingSequenceNumber: aws.String(seq)})
+		return err
+	}
+	if err := at("shardId-000000000000", *put.SequenceNumber); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ shard, seq, msg string }{
+		{"shardId-000000000001", *put.SequenceNumber, "Invalid StartingSequenceNumber. It encodes shardId-000000000000, while it was used in a call to a shard with shardId-000000000001"},
+		{"shardId-000000000000", "123", "StartingSequenceNumber 123 used in GetShardIterator on shard shardId-000000000000 in stream seq under account 000000000000 is invalid."},
+	} {
+		err := at(tc.shard, tc.seq)
+		wantCode(t, err, "InvalidArgumentException")
+		if apiMessage(err) != tc.msg {
+			t.Errorf("%s %s: %q, want %q", tc.shard, tc.seq, apiMessage(err), tc.msg)
+		}
+	}
+	if _, err := e.client.DeleteStream(ctx, &kinesis.DeleteStreamInput{StreamName: aws.String("seq")}); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := e.client.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String("seq"), ShardCount: aws.Int32(2)}); err == nil {
+			break
+		} else if time.Now().After(deadline) {
+			t.Fatalf("creating the stream again: %v", err)
+		}
+	}
+	e.waitActive(t, "seq")
+	err = at("shardId-000000000000", *put.SequenceNumber)
+	wantCode(t, err, "InvalidArgumentException")
+	if want := "StartingSequenceNumber " + *put.SequenceNumber + " used in GetShardIterator on shard shardId-000000000000 in stream seq under account 000000000000 is invalid because it did not come from this stream."; apiMessage(err) != want {
+		t.Errorf("a number of the deleted stream: %q, want %q", apiMessage(err), want)
 	}
 }
