@@ -26,7 +26,7 @@ func (c *Core) GetShardIterator(ctx context.Context, name, shardIDStr string, ty
 		return "", err
 	}
 	m := cc.meta
-	idx, ok := parseShardID(shardIDStr)
+	idx, ok := ShardIndex(shardIDStr)
 	var sh *shardMeta
 	if ok {
 		sh = m.shard(idx)
@@ -288,7 +288,7 @@ func (c *Core) ShardRange(ctx context.Context, name, shardIDStr string) (first, 
 	if err != nil {
 		return "", "", false, err
 	}
-	idx, valid := parseShardID(shardIDStr)
+	idx, valid := ShardIndex(shardIDStr)
 	var sh *shardMeta
 	if valid {
 		sh = cc.meta.shard(idx)

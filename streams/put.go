@@ -48,7 +48,7 @@ func (c *Core) ShardLastSequence(ctx context.Context, name, shardIDStr string) (
 	if err != nil {
 		return 0, err
 	}
-	idx, valid := parseShardID(shardIDStr)
+	idx, valid := ShardIndex(shardIDStr)
 	if !valid || cc.meta.shard(idx) == nil {
 		return 0, errf(ErrNotFound, "Shard %s in stream %s under account %s does not exist", shardIDStr, name, c.cfg.AccountID)
 	}

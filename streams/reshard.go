@@ -40,8 +40,8 @@ func (c *Core) SplitShard(ctx context.Context, name, shardID, newStartingHashKey
 // MergeShards closes two adjacent open shards and creates their merged child,
 // whose ParentShardId is shardID and AdjacentParentShardId adjacentShardID.
 func (c *Core) MergeShards(ctx context.Context, name, shardID, adjacentShardID string) error {
-	if a, ok := parseShardID(shardID); ok {
-		if b, ok := parseShardID(adjacentShardID); ok && a == b { // no shard is adjacent to itself: said before the lookup, as AWS
+	if a, ok := ShardIndex(shardID); ok {
+		if b, ok := ShardIndex(adjacentShardID); ok && a == b { // no shard is adjacent to itself: said before the lookup, as AWS
 			return errf(ErrInvalidArgument, "Shards %s and %s in stream %s under account %s are not an adjacent pair of shards eligible for merging",
 				shardIDOf(&shardMeta{Index: a}), shardIDOf(&shardMeta{Index: b}), name, c.cfg.AccountID)
 		}
@@ -114,7 +114,7 @@ func (c *Core) beginReshard(ctx context.Context, m *streamMeta, rev uint64, step
 
 // openShard finds an open shard by id.
 func (c *Core) openShard(m *streamMeta, id string) (*shardMeta, error) {
-	idx, ok := parseShardID(id)
+	idx, ok := ShardIndex(id)
 	var s *shardMeta
 	if ok {
 		s = m.shard(idx)

@@ -137,13 +137,15 @@ func (c *Core) scaleStream(ctx context.Context, name string, st *scalerState, no
 	if len(steps) == 0 {
 		return nil
 	}
+	merges := 0
 	for _, s := range steps {
 		delete(st.cold, limitKey(m.ID, s.A))
 		if s.Merge {
 			delete(st.cold, limitKey(m.ID, s.B))
+			merges++
 		}
 	}
-	c.log.Info("on-demand scaling", "stream", name, "open_shards", len(open), "splits", len(hot), "merges", len(steps)-min(len(steps), len(hot)))
+	c.log.Info("on-demand scaling", "stream", name, "open_shards", len(open), "splits", len(steps)-merges, "merges", merges)
 	return c.beginReshard(ctx, m, cc.rev, steps)
 }
 

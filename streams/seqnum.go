@@ -138,10 +138,10 @@ func SequenceAt(ref string, seq uint64) string {
 
 func shardID(index int) string { return fmt.Sprintf("shardId-%012d", index) }
 
-// parseShardID reads a shard ID as Kinesis does: the number after its
+// ShardIndex reads a shard ID as Kinesis does: the number after its
 // last "-" (the canonical "shardId-000000000003", and any text ending in
 // "-<number>": "anything-3" is shard 3), or a bare number ("3").
-func parseShardID(id string) (int, bool) {
+func ShardIndex(id string) (int, bool) {
 	num := id
 	if i := strings.LastIndexByte(id, '-'); i >= 0 {
 		num = id[i+1:]

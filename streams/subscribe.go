@@ -51,7 +51,7 @@ func (c *Core) SubscribeToShard(ctx context.Context, consumerARN, shardIDStr str
 	if m.Status != StatusActive && m.Status != StatusUpdating {
 		return nil, notFound(c, m.Name)
 	}
-	idx, ok := parseShardID(shardIDStr)
+	idx, ok := ShardIndex(shardIDStr)
 	var sh *shardMeta
 	if ok {
 		sh = m.shard(idx)

@@ -38,14 +38,17 @@ func startControllers(table *leases.Table, data *streams.Core) (*controllers, er
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
-				go func() { // the lease lost: the job stops (it ends with ctx)
+				var wg sync.WaitGroup
+				wg.Go(func() { // the lease lost: the job stops at once (it ends with ctx)
 					select {
 					case <-l.Lost():
 						cancel()
 					case <-ctx.Done():
 					}
-				}()
+				})
 				job(ctx)
+				cancel()
+				wg.Wait()
 			}()
 			c.mu.Lock()
 			c.running[key] = func() { cancel(); <-done }

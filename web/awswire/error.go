@@ -30,6 +30,29 @@ type Body struct {
 // Body returns e's response body.
 func (e *Error) Body() Body { return Body{Type: e.Name, Message: e.Msg} }
 
+// JSONFrontEndBody returns e's response body as AWS's JSON 1.x front end
+// (Kinesis Data Streams) writes it: the type alone when e has no message
+// (an unknown operation, an empty body), the message under "Message" for
+// the front end's own SerializationException, else Body.
+func (e *Error) JSONFrontEndBody() any {
+	switch {
+	case e.Msg == "":
+		return typeOnlyBody{Type: e.Name}
+	case e.Name == "SerializationException":
+		return serializationBody{Type: e.Name, Message: e.Msg}
+	}
+	return e.Body()
+}
+
+type typeOnlyBody struct {
+	Type string `json:"__type" cbor:"__type"`
+}
+
+type serializationBody struct {
+	Type    string `json:"__type" cbor:"__type"`
+	Message string `json:"Message" cbor:"Message"`
+}
+
 // Row is one line of an API's error table: failures of Kind (a sentinel;
 // nil for errors the API raises itself by name) are sent as Name with
 // Status.

@@ -235,30 +235,8 @@ func (h *Handler) write(ex *exchange, status int, v any) {
 // writeError sends an error response and returns the error.
 func (h *Handler) writeError(ex *exchange, e *apiError) *apiError {
 	ex.w.Header().Set("x-amzn-ErrorType", e.Name)
-	if e.Msg == "" {
-		// As AWS for an unknown operation or an empty body: the type alone.
-		h.write(ex, e.Status, typeOnlyBody{Type: e.Name})
-		return e
-	}
-	if e.Name == errSerialization {
-		// AWS's front end writes its serialization errors with "Message",
-		// every other error with "message".
-		h.write(ex, e.Status, serializationBody{Type: e.Name, Message: e.Msg})
-		return e
-	}
-	h.write(ex, e.Status, errorBody{Type: e.Name, Message: e.Msg})
+	h.write(ex, e.Status, e.JSONFrontEndBody())
 	return e
-}
-
-// typeOnlyBody is the body of an error AWS sends without a message.
-type typeOnlyBody struct {
-	Type string `json:"__type" cbor:"__type"`
-}
-
-// serializationBody is the body of a SerializationException.
-type serializationBody struct {
-	Type    string `json:"__type" cbor:"__type"`
-	Message string `json:"Message" cbor:"Message"`
 }
 
 // finish records metrics and logs of one exchange.

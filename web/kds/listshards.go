@@ -3,8 +3,6 @@ package kds
 import (
 	"context"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sluice-dev/sluice/streams"
@@ -155,10 +153,10 @@ func (h *Handler) filterShards(s streams.Stream, t pageToken) []streams.Shard {
 	timed := !slices.ContainsFunc(s.Shards, func(sh streams.Shard) bool { return sh.CreatedAt.IsZero() })
 	switch t.Filter {
 	case "AFTER_SHARD_ID":
-		after, _ := shardIndex(t.FShard)
+		after, _ := streams.ShardIndex(t.FShard)
 		var out []streams.Shard
 		for _, sh := range s.Shards {
-			if i, ok := shardIndex(sh.ID); ok && i > after {
+			if i, ok := streams.ShardIndex(sh.ID); ok && i > after {
 				out = append(out, sh)
 			}
 		}
@@ -202,16 +200,6 @@ func openAt(all []streams.Shard, t time.Time) []streams.Shard {
 		return oldestGeneration(all)
 	}
 	return out
-}
-
-// shardIndex reads a shard ID's number (the digits after its last "-", as
-// Kinesis does).
-func shardIndex(id string) (int, bool) {
-	if i := strings.LastIndexByte(id, '-'); i >= 0 {
-		id = id[i+1:]
-	}
-	n, err := strconv.Atoi(id)
-	return n, err == nil && n >= 0
 }
 
 // oldestGeneration returns the shards none of whose parents are still
